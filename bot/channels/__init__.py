@@ -1,0 +1,1 @@
+"""Channels render engine turns; they hold no guidance logic."""

@@ -1,0 +1,89 @@
+"""The terminal chat: numbered options for people, one JSON object per turn for programs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TextIO
+
+from bot.engine import Engine, Session, Turn
+
+__all__ = ["HELP_WORDS", "QUIT_WORDS", "format_turn", "review_lines", "run_human", "run_json"]
+
+HELP_WORDS = frozenset({"help", "?"})
+QUIT_WORDS = frozenset({"quit", "exit", "q"})
+HINT = "Type a number or an answer; or back, restart, menu, emergency, help, quit."
+
+
+def review_lines(engine: Engine) -> list[str]:
+    """One line per flow: its title, status and review dates."""
+    return [
+        f"- {f.title} ({f.id}, {f.status}): reviewed {f.reviewed_on.isoformat()}, "
+        f"next review due {f.review_due.isoformat()}"
+        for f in engine.flowset.flows.values()
+    ]
+
+
+def format_turn(turn: Turn) -> str:
+    """How a turn reads in the terminal."""
+    lines = []
+    if turn.error:
+        lines += [f"! {turn.error}", ""]
+    if turn.notice:
+        lines += [turn.notice, ""]
+    lines.append(turn.text)
+    if turn.signposts:
+        lines.append("")
+        for s in turn.signposts:
+            contact = " · ".join(p for p in (s.phone, s.url, s.how) if p)
+            lines.append(f"  ☎ {s.name}: {contact}" if contact else f"  ☎ {s.name}")
+            if s.review_note:
+                lines.append(f"    (check before use: {s.review_note})")
+    if turn.options:
+        lines.append("")
+        ticked = set(turn.selected or ())
+        for number, option in enumerate(turn.options, start=1):
+            box = ("[x] " if option.id in ticked else "[ ] ") if turn.selected is not None and option.id != "done" else ""
+            lines.append(f"  {number}. {box}{option.label}")
+    return "\n".join(lines)
+
+
+def _first_turn(engine: Engine, session: Session, flow_id: str | None) -> Turn:
+    return engine.start(session, flow_id) if flow_id else engine.current(session)
+
+
+def run_json(engine: Engine, session: Session, flow_id: str | None, lines: Iterable[str], out: TextIO) -> None:
+    """The ``--json`` protocol: a turn per line out, one input per line in, until end of input."""
+
+    def emit(turn: Turn) -> None:
+        out.write(json.dumps(turn.protocol(), ensure_ascii=False) + "\n")
+        out.flush()
+
+    emit(_first_turn(engine, session, flow_id))
+    for line in lines:
+        emit(engine.handle_text(session, line.rstrip("\r\n")))
+    engine.abandon(session)
+
+
+def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iterable[str], out: TextIO,
+              prompt: bool = True) -> None:
+    """The people's chat: numbered options, plus help and quit."""
+
+    def show(text: str) -> None:
+        out.write(text + "\n")
+        if prompt:
+            out.write("> ")
+        out.flush()
+
+    show(format_turn(_first_turn(engine, session, flow_id)) + f"\n\n{HINT}")
+    for line in lines:
+        word = " ".join(line.split()).casefold()
+        if word in QUIT_WORDS:
+            break
+        if word in HELP_WORDS:
+            help_text = "\n".join([engine.ui("help"), "", *review_lines(engine)])
+            show(help_text + "\n\n" + format_turn(engine.current(session)))
+            continue
+        show("\n" + format_turn(engine.handle_text(session, line)))
+    out.write("\n")
+    engine.abandon(session)

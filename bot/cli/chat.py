@@ -1,0 +1,47 @@
+"""``referral-bot chat``: the terminal chat, offline and with no token."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bot.channels.terminal import run_human, run_json
+from bot.cli.common import flows_option, load_or_exit
+from bot.engine import Engine
+
+__all__ = ["chat"]
+
+
+@click.command()
+@click.argument("flow_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per turn on stdout (for programs).")
+@click.option("--training", is_flag=True, help="Training mode: show each step's why note and source.")
+@flows_option
+def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | None) -> None:
+    """Chat through the flows in the terminal. Starts at the menu, or at FLOW_ID.
+
+    Type a number or an answer, or back, restart, menu, emergency, help, quit. With --json,
+    every turn is one JSON object per line and each input line is an option id, a number,
+    a label, or back, restart, menu or emergency; end of input exits 0.
+
+    Example:
+
+    \b
+        echo 2 | referral-bot chat --json report_concern
+    """
+    flowset = load_or_exit(flows_dir)
+    if flow_id is not None and flow_id not in flowset.flows:
+        known = ", ".join(sorted(flowset.flows))
+        raise click.BadParameter(f"unknown flow '{flow_id}'. Known flows: {known}.", param_hint="FLOW_ID")
+    for stream in (sys.stdin, sys.stdout):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+    engine = Engine(flowset)
+    session = engine.new_session(channel="terminal", training=training)
+    if as_json:
+        run_json(engine, session, flow_id, sys.stdin, sys.stdout)
+    else:
+        run_human(engine, session, flow_id, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())

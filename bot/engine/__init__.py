@@ -1,0 +1,26 @@
+"""Sessions on transitions machines; nothing about channels."""
+
+from bot.engine.engine import BACK, COMMANDS, EMERGENCY, EMERGENCY_PHRASES, Engine
+from bot.engine.events import EVENT_KINDS, FlowEvent, Listener
+from bot.engine.machine import compile_machine, machine_config
+from bot.engine.session import MENU, Session, new_run_id
+from bot.engine.turn import Turn, TurnOption, TurnSignpost
+
+__all__ = [
+    "BACK",
+    "COMMANDS",
+    "EMERGENCY",
+    "EMERGENCY_PHRASES",
+    "EVENT_KINDS",
+    "MENU",
+    "Engine",
+    "FlowEvent",
+    "Listener",
+    "Session",
+    "Turn",
+    "TurnOption",
+    "TurnSignpost",
+    "compile_machine",
+    "machine_config",
+    "new_run_id",
+]

@@ -1,0 +1,274 @@
+"""The engine: sessions move through compiled flows and come back as channel-neutral turns."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from transitions import Machine
+
+from bot.engine.events import EventKind, FlowEvent, Listener
+from bot.engine.machine import CONTINUE, DONE, compile_machine
+from bot.engine.session import MENU, Session, new_run_id
+from bot.engine.turn import Turn, TurnOption, TurnSignpost
+from bot.flows.model import Checklist, Flow, FlowSet, Info, Outcome, Question, State
+from bot.flows.text import expand
+
+__all__ = ["BACK", "COMMANDS", "EMERGENCY", "EMERGENCY_PHRASES", "Engine"]
+
+log = logging.getLogger(__name__)
+
+BACK, RESTART, MENU_COMMAND, EMERGENCY = "back", "restart", "menu", "emergency"
+COMMANDS = (BACK, RESTART, MENU_COMMAND, EMERGENCY)
+EMERGENCY_PHRASES = frozenset({"emergency", "999", "help me"})
+EMERGENCY_STATE = "emergency"
+
+
+class Engine:
+    """Runs every session on one shared machine per flow; knows nothing about channels."""
+
+    def __init__(self, flowset: FlowSet, listeners: Iterable[Listener] = ()) -> None:
+        self.flowset = flowset
+        self._machines: dict[str, Machine] = {
+            flow_id: compile_machine(flow) for flow_id, flow in flowset.flows.items()
+        }
+        self._listeners: list[Listener] = list(listeners)
+        self._failed_listeners: set[int] = set()
+
+    # -- events -----------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` with every :class:`FlowEvent` from now on."""
+        self._listeners.append(listener)
+
+    def _emit(self, session: Session, kind: EventKind, outcome: str | None = None) -> None:
+        if not self._listeners:
+            return
+        event = FlowEvent(
+            kind=kind, flow=session.flow, version=session.version, state=session.state,
+            run_id=session.run_id, channel=session.channel, role=session.role,
+            training=session.training, step=session.steps, outcome=outcome,
+        )
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # a listener must never break guidance
+                if id(listener) not in self._failed_listeners:
+                    self._failed_listeners.add(id(listener))
+                    log.warning("an event listener failed; guidance carries on", exc_info=True)
+
+    # -- text helpers -------------------------------------------------------------------------
+
+    def ui(self, key: str) -> str:
+        """An interface text with its placeholders filled from the signpost directory."""
+        return expand(self.flowset.ui.get(key, key), self.flowset.signposts)
+
+    def _signposts(self, ids: Iterable[str]) -> tuple[TurnSignpost, ...]:
+        found = []
+        for signpost_id in ids:
+            s = self.flowset.signposts[signpost_id]
+            found.append(TurnSignpost(s.id, s.name, s.phone, s.url, s.how, s.review_note))
+        return tuple(found)
+
+    def visible_flows(self, session: Session) -> list[Flow]:
+        """Flows for the session's role; drafts only for trainers and in training mode."""
+        drafts = session.training or session.role == "trainer"
+        return [
+            f for f in self.flowset.for_role(session.role) if f.status == "published" or drafts
+        ]
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def _flow(self, session: Session) -> Flow | None:
+        return self.flowset.flows.get(session.flow) if session.flow else None
+
+    def _state_text(self, flow: Flow, state: State, training: bool) -> str:
+        parts = [expand(state.text, self.flowset.signposts)]
+        if state.review_note:
+            parts.append(f"{self.ui('review_flag')} {state.review_note}")
+        if training and state.why is not None:
+            source = flow.source(state.why.source)
+            cited = f" (Source: {source.title})" if source else ""
+            parts.append(f"Why: {expand(state.why.text, self.flowset.signposts)}{cited}")
+        return "\n\n".join(parts)
+
+    def current(self, session: Session, *, error: str | None = None, notice: str | None = None) -> Turn:
+        """The turn for where the session is now, without moving it."""
+        flow = self._flow(session)
+        if session.emergency:
+            return Turn(
+                flow=session.flow, state=EMERGENCY_STATE, kind="emergency", text=self.ui("emergency"),
+                options=(TurnOption(BACK, self.ui("emergency_back")),),
+                signposts=self._signposts(self.flowset.emergency_signposts), error=error, notice=notice,
+            )
+        if flow is None or session.state not in flow.states:
+            options = tuple(TurnOption(f.id, f.title) for f in self.visible_flows(session))
+            return Turn(flow=None, state=MENU, kind="menu", text=self.ui("menu"), options=options,
+                        error=error, notice=notice)
+        state = flow.states[session.state]
+        text = self._state_text(flow, state, session.training)
+        if isinstance(state, Question):
+            options = tuple(TurnOption(o.id, o.label) for o in state.options)
+            return Turn(flow.id, state.id, "question", text, options, error=error, notice=notice)
+        if isinstance(state, Checklist):
+            options = (*(TurnOption(i.id, i.label) for i in state.items), TurnOption(DONE, state.done_label))
+            return Turn(flow.id, state.id, "checklist", text, options, selected=tuple(session.selected),
+                        error=error, notice=notice)
+        if isinstance(state, Info):
+            options = (TurnOption(CONTINUE, state.continue_label),)
+            return Turn(flow.id, state.id, "info", text, options, error=error, notice=notice)
+        assert isinstance(state, Outcome)
+        options = tuple(
+            TurnOption(f, self.flowset.flows[f].title) for f in state.next_flows if f in self.flowset.flows
+        )
+        return Turn(flow.id, state.id, "outcome", text, options, self._signposts(state.signposts),
+                    outcome=state.id, error=error, notice=notice)
+
+    def not_understood(self, session: Session) -> Turn:
+        """The current turn again, with the 'not understood' error."""
+        return self.current(session, error=self.ui("not_understood"))
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def new_session(self, *, channel: str = "terminal", role: str | None = None,
+                    training: bool = False) -> Session:
+        """A session at the menu."""
+        return Session(channel=channel, role=role, training=training)
+
+    def start(self, session: Session, flow_id: str) -> Turn:
+        """Begin ``flow_id`` from its first state, as a new run."""
+        flow = self.flowset.flows.get(flow_id)
+        if flow is None:
+            return self.not_understood(session)
+        self._leave(session)
+        session.flow, session.version, session.state = flow.id, flow.version, flow.start
+        session.history.clear()
+        session.selected.clear()
+        session.emergency = False
+        session.run_id, session.steps, session.finished = new_run_id(), 1, False
+        self._emit(session, "started")
+        self._emit(session, "step")
+        return self.current(session)
+
+    def choose(self, session: Session, option_id: str) -> Turn:
+        """Act on an option id valid for the current turn; anything else is not understood."""
+        if session.emergency:
+            return self.back(session) if option_id == BACK else self.not_understood(session)
+        flow = self._flow(session)
+        if flow is None or session.state not in flow.states:
+            if any(f.id == option_id for f in self.visible_flows(session)):
+                return self.start(session, option_id)
+            return self.not_understood(session)
+        state = flow.states[session.state]
+        if isinstance(state, Outcome):
+            if option_id in state.next_flows and option_id in self.flowset.flows:
+                return self.start(session, option_id)
+            return self.not_understood(session)
+        if isinstance(state, Checklist) and option_id != DONE:
+            if not any(item.id == option_id for item in state.items):
+                return self.not_understood(session)
+            if option_id in session.selected:
+                session.selected.remove(option_id)
+            else:
+                session.selected.append(option_id)
+            return self.current(session)
+        trigger = option_id
+        if isinstance(state, Question) and not any(o.id == option_id for o in state.options):
+            return self.not_understood(session)
+        if isinstance(state, Info) and option_id != CONTINUE:
+            return self.not_understood(session)
+        before = (session.state, tuple(session.selected))
+        ticked = frozenset(session.selected)
+        self._machines[flow.id].events[trigger].trigger(session, ticked)
+        session.history.append(before)
+        session.selected.clear()
+        session.steps += 1
+        self._emit(session, "step")
+        reached = flow.states[session.state]
+        if isinstance(reached, Outcome):
+            session.finished = True
+            self._emit(session, "outcome", outcome=reached.id)
+        return self.current(session)
+
+    def back(self, session: Session) -> Turn:
+        """Undo one step (or leave the emergency screen, back to exactly where the user was)."""
+        if session.emergency:
+            session.emergency = False
+            return self.current(session)
+        if session.history and self._flow(session) is not None:
+            session.state, ticks = session.history.pop()
+            session.selected[:] = list(ticks)
+            self._emit(session, "back")
+        return self.current(session)
+
+    def restart(self, session: Session) -> Turn:
+        """Go back to the first state of the current flow (the menu when there is none)."""
+        flow = self._flow(session)
+        session.emergency = False
+        if flow is None:
+            return self.menu(session)
+        self._emit(session, "restart")
+        session.state, session.version = flow.start, flow.version
+        session.history.clear()
+        session.selected.clear()
+        session.steps += 1
+        self._emit(session, "step")
+        return self.current(session)
+
+    def menu(self, session: Session) -> Turn:
+        """Leave the flow for the menu."""
+        self._leave(session)
+        session.flow, session.state, session.version = None, MENU, ""
+        session.history.clear()
+        session.selected.clear()
+        session.emergency = False
+        return self.current(session)
+
+    def emergency(self, session: Session) -> Turn:
+        """Show immediate-danger guidance from anywhere; ``back`` returns to the same step."""
+        session.emergency = True
+        self._emit(session, "emergency")
+        return self.current(session)
+
+    def abandon(self, session: Session) -> None:
+        """Record that the session was left or expired without reaching an outcome."""
+        self._leave(session)
+
+    def _leave(self, session: Session) -> None:
+        if session.flow is not None and not session.finished and session.run_id:
+            self._emit(session, "abandoned")
+        session.finished = True
+
+    def resume(self, session: Session) -> Turn:
+        """Current turn for a stored session, restarting it if its flow changed under it."""
+        flow = self._flow(session)
+        if session.flow is not None and flow is None:
+            self.menu(session)
+            return self.current(session, notice=self.ui("flow_changed"))
+        if flow is not None and session.version != flow.version:
+            known = session.state in flow.states and all(s in flow.states for s, _ in session.history)
+            if not known:
+                self.start(session, flow.id)
+                return self.current(session, notice=self.ui("flow_changed"))
+            session.version = flow.version
+        return self.current(session)
+
+    def handle_text(self, session: Session, line: str) -> Turn:
+        """Typed input: a command, a 1-based number, an option id or an option label."""
+        text = " ".join(line.split()).strip()
+        lowered = text.casefold()
+        if lowered in EMERGENCY_PHRASES:
+            return self.emergency(session)
+        if lowered == BACK:
+            return self.back(session)
+        if lowered == RESTART:
+            return self.restart(session)
+        if lowered == MENU_COMMAND:
+            return self.menu(session)
+        options = self.current(session).options
+        if text.isdigit() and text.isascii() and 1 <= int(text) <= len(options):
+            return self.choose(session, options[int(text) - 1].id)
+        for option in options:
+            if lowered in (option.id.casefold(), option.label.casefold()):
+                return self.choose(session, option.id)
+        return self.not_understood(session)

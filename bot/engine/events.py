@@ -1,0 +1,33 @@
+"""Engine events: what happened in a run, with nothing about who it happened to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["EVENT_KINDS", "EventKind", "FlowEvent", "Listener"]
+
+EventKind = Literal["started", "step", "back", "restart", "emergency", "outcome", "abandoned"]
+EVENT_KINDS: tuple[EventKind, ...] = (
+    "started", "step", "back", "restart", "emergency", "outcome", "abandoned",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowEvent:
+    """One event of one run. ``run_id`` is random; there is no user or chat id here."""
+
+    kind: EventKind
+    flow: str | None
+    version: str
+    state: str
+    run_id: str
+    channel: str
+    role: str | None
+    training: bool
+    step: int
+    outcome: str | None = None
+
+
+Listener = Callable[[FlowEvent], None]

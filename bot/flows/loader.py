@@ -1,0 +1,125 @@
+"""Load and validate a flows folder: flow files, ``signposts.yaml`` and ``ui.yaml``."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from bot.flows.build import build_flow, build_signposts, build_ui
+from bot.flows.checks import check_flow, check_ui
+from bot.flows.model import Flow, FlowSet, Mark, Signpost
+from bot.flows.problems import FlowError, Problem
+from bot.flows.reader import Reader
+from bot.flows.yamlsafe import compose_file
+
+__all__ = ["SIGNPOSTS_FILE", "UI_FILE", "default_flows_dir", "load_flows", "validate_paths"]
+
+SIGNPOSTS_FILE = "signposts.yaml"
+UI_FILE = "ui.yaml"
+_SPECIAL = (SIGNPOSTS_FILE, UI_FILE)
+
+
+def default_flows_dir() -> Path:
+    """``REFERRAL_BOT_FLOWS``, else ``flows/`` in the working directory or beside the package."""
+    configured = os.environ.get("REFERRAL_BOT_FLOWS")
+    if configured:
+        return Path(configured)
+    here = Path("flows")
+    if (here / SIGNPOSTS_FILE).is_file():
+        return here
+    return Path(__file__).resolve().parents[2] / "flows"
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+def _flow_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.y*ml") if p.name not in _SPECIAL and p.suffix in (".yaml", ".yml"))
+
+
+def _read(path: Path) -> tuple[Reader, object]:
+    reader = Reader(_display(path))
+    node = compose_file(str(path), reader.path)
+    if isinstance(node, Problem):
+        reader.problems.append(node)
+        return reader, None
+    return reader, node
+
+
+def _load_folder(folder: Path, today: date) -> tuple[FlowSet | None, list[Problem]]:
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        where = Mark(_display(folder), 1, 1)
+        return None, [Problem(where, "the flows folder does not exist.",
+                              "pass the folder that holds the flow files, or set REFERRAL_BOT_FLOWS.")]
+    signposts: dict[str, Signpost] = {}
+    reader, node = _read(folder / SIGNPOSTS_FILE)
+    if node is not None:
+        signposts = build_signposts(reader, node)  # type: ignore[arg-type]
+    problems += reader.problems
+    ui: dict[str, str] = {}
+    emergency: list[tuple[str, Mark]] = []
+    reader, node = _read(folder / UI_FILE)
+    if node is not None:
+        ui, marks, emergency = build_ui(reader, node)  # type: ignore[arg-type]
+        problems += check_ui(ui, marks, emergency, signposts)
+    problems += reader.problems
+    flows: dict[str, Flow] = {}
+    built: list[tuple[Flow, Reader]] = []
+    ids: dict[str, str] = {}
+    for path in _flow_files(folder):
+        reader, node = _read(path)
+        flow, flow_id = build_flow(reader, node) if node is not None else (None, None)  # type: ignore[arg-type]
+        problems += reader.problems
+        if flow_id and flow_id in ids:
+            problems.append(Problem(Mark(reader.path, 1, 1), f"flow id '{flow_id}' is also used by {ids[flow_id]}.",
+                                    "give every flow a different id."))
+            continue
+        if flow_id:
+            ids[flow_id] = reader.path
+        if flow is not None:
+            built.append((flow, reader))
+    if not ids and not any(p.is_error for p in problems):
+        problems.append(Problem(Mark(_display(folder), 1, 1), "the folder holds no flow files.",
+                                "add at least one <flow_id>.yaml file; see flows/README.md."))
+    for flow, _ in built:
+        problems += check_flow(flow, signposts, set(ids), today)
+        flows[flow.id] = flow
+    flowset = FlowSet(flows, signposts, ui, tuple(s for s, _ in emergency), _display(folder))
+    return flowset, problems
+
+
+def load_flows(folder: Path | str | None = None, *, today: date | None = None) -> FlowSet:
+    """Load and validate every flow; raise :class:`FlowError` listing all errors if any."""
+    flowset, problems = _load_folder(Path(folder) if folder else default_flows_dir(), today or date.today())
+    if flowset is None or any(p.is_error for p in problems):
+        raise FlowError(problems)
+    return flowset
+
+
+def validate_paths(paths: list[Path], *, today: date | None = None) -> list[Problem]:
+    """Problems (errors and warnings) for folders, or for single files within their folder."""
+    problems: list[Problem] = []
+    day = today or date.today()
+    for path in paths or [default_flows_dir()]:
+        if path.is_dir():
+            problems += _load_folder(path, day)[1]
+            continue
+        if not path.exists():
+            problems.append(Problem(Mark(_display(path), 1, 1), "the file does not exist.",
+                                    "check the path."))
+            continue
+        shown = _display(path)
+        folder_problems = _load_folder(path.parent, day)[1]
+        problems += [p for p in folder_problems if p.mark.path == shown]
+        if path.name not in _SPECIAL and path.suffix not in (".yaml", ".yml"):
+            reader, node = _read(path)
+            if node is not None:
+                build_flow(reader, node)  # type: ignore[arg-type]
+            problems += reader.problems
+    return problems

@@ -1,0 +1,208 @@
+"""Compose YAML into position-carrying nodes, safely.
+
+PyYAML's own loaders throw away positions and silently keep the last of two
+duplicate keys. Here we only *compose* (never construct arbitrary objects),
+refuse aliases (so "billion laughs" files cannot expand), cap nesting depth
+and turn every failure into a :class:`Problem` with ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
+
+from bot.flows.model import Mark
+from bot.flows.problems import Problem
+
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "compose_file", "compose_text", "mark_of", "scalar_value"]
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 40
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+class _SafeComposer(Reader, Scanner, Parser, Composer, Resolver):
+    """A composer that refuses aliases and deep nesting."""
+
+    def __init__(self, text: str, path: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        Resolver.__init__(self)
+        self._path = path
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise _Refused(
+                Problem(
+                    _mark(self._path, event.start_mark),
+                    "YAML aliases (*name) are not allowed in flow files.",
+                    "write the value out in full instead of referring to an anchor.",
+                )
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event = self.peek_event()
+                raise _Refused(
+                    Problem(
+                        _mark(self._path, event.start_mark),
+                        f"the YAML is nested more than {MAX_DEPTH} levels deep.",
+                        "flatten the structure; flow files need only a few levels.",
+                    )
+                )
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
+
+
+def _mark(path: str, mark: Any) -> Mark:
+    if mark is None:
+        return Mark(path, 1, 1)
+    return Mark(path, int(mark.line) + 1, int(mark.column) + 1)
+
+
+def mark_of(node: Node, path: str) -> Mark:
+    """The 1-based position where a node starts."""
+    return _mark(path, node.start_mark)
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    line = before.count("\n") + 1
+    column = index - (before.rfind("\n") + 1) + 1
+    return line, column
+
+
+def compose_text(text: str, path: str) -> Node | Problem:
+    """Compose one YAML document, or return the problem that stops it."""
+    if not text.strip() or all(
+        line.strip() == "" or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        return Problem(
+            Mark(path, 1, 1),
+            "the file is empty.",
+            "write the flow's fields (id, title, version, status, ...); see flows/README.md.",
+        )
+    composer = _SafeComposer(text, path)
+    try:
+        node = composer.get_single_node()
+    except _Refused as refused:
+        return refused.problem
+    except yaml.MarkedYAMLError as exc:
+        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        return Problem(
+            _mark(path, exc.problem_mark or exc.context_mark),
+            f"this is not valid YAML: {what}.",
+            "check the indentation and quoting here; quote text that contains ': ' or "
+            "starts with a special character such as '*', '&', '[' or '{'.",
+        )
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_col(text, exc.position)
+        return Problem(
+            Mark(path, line, column),
+            f"the file contains a character YAML does not allow ({exc.character!r}).",
+            "remove control characters; save the file as plain UTF-8 text.",
+        )
+    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
+        return Problem(Mark(path, 1, 1), f"this is not valid YAML: {exc}.", "fix the YAML syntax.")
+    except RecursionError:
+        return Problem(
+            Mark(path, 1, 1),
+            "the YAML is nested too deeply to read.",
+            "flatten the structure; flow files need only a few levels.",
+        )
+    finally:
+        composer.dispose()
+    if node is None:
+        return Problem(
+            Mark(path, 1, 1),
+            "the file is empty.",
+            "write the flow's fields (id, title, version, status, ...); see flows/README.md.",
+        )
+    return node
+
+
+def compose_file(path: str, display: str | None = None) -> Node | Problem:
+    """Read a file and compose it; never raises for bad content."""
+    shown = display or path
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        return Problem(
+            Mark(shown, 1, 1),
+            f"the file cannot be read ({exc.strerror or exc}).",
+            "check that the path exists and is readable.",
+        )
+    if len(data) > MAX_BYTES:
+        return Problem(
+            Mark(shown, 1, 1),
+            f"the file is larger than {MAX_BYTES:,} bytes.",
+            "split the content; a flow file should be a few kilobytes.",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start].decode("utf-8", errors="replace")
+        line, column = _line_col(prefix, len(prefix))
+        return Problem(
+            Mark(shown, line, column),
+            "the file is not UTF-8 text (it may be binary).",
+            "save it as UTF-8 text; flow files are YAML.",
+        )
+    if "\x00" in text:
+        line, column = _line_col(text, text.index("\x00"))
+        return Problem(
+            Mark(shown, line, column),
+            "the file contains a NUL byte (it may be binary).",
+            "save it as UTF-8 text; flow files are YAML.",
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return compose_text(text, shown)
+
+
+_CONSTRUCTOR = SafeConstructor()
+
+
+def scalar_value(node: ScalarNode) -> Any:
+    """Resolve a scalar node as YAML's safe loader would (int, bool, date, str...)."""
+    return _CONSTRUCTOR.construct_object(node, deep=True)
+
+
+def kind_name(node: Node) -> str:
+    """A reader-friendly name for what a node holds."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if isinstance(node, ScalarNode):
+        if node.tag.endswith(":null"):
+            return "nothing"
+        try:
+            value = scalar_value(node)
+        except Exception:  # noqa: BLE001 - any unreadable scalar is just "text"
+            return "text"
+        if isinstance(value, bool):
+            return "true/false"
+        if isinstance(value, (int, float)):
+            return "a number"
+        return "text"
+    return "something else"  # pragma: no cover
