@@ -53,3 +53,26 @@ def run_cli(tmp_path: Path) -> CliRunner:
         )
 
     return run
+
+
+FIXTURE_FLOWS = ROOT / "tests" / "fixtures" / "flows"
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path) -> Path:
+    """A flows folder with the fixture flows and the real signposts and interface texts."""
+    import shutil
+
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    for name in ("signposts.yaml", "ui.yaml"):
+        shutil.copy(FLOWS / name, folder / name)
+    for path in FIXTURE_FLOWS.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture
+def demo_engine(demo_dir: Path) -> Engine:
+    """An engine on the fixture flows."""
+    return Engine(load_flows(demo_dir))

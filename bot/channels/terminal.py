@@ -43,7 +43,9 @@ def format_turn(turn: Turn) -> str:
         lines.append("")
         ticked = set(turn.selected or ())
         for number, option in enumerate(turn.options, start=1):
-            box = ("[x] " if option.id in ticked else "[ ] ") if turn.selected is not None and option.id != "done" else ""
+            box = ""
+            if turn.selected is not None and option.id != "done":
+                box = "[x] " if option.id in ticked else "[ ] "
             lines.append(f"  {number}. {box}{option.label}")
     return "\n".join(lines)
 

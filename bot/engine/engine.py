@@ -71,11 +71,14 @@ class Engine:
         return tuple(found)
 
     def visible_flows(self, session: Session) -> list[Flow]:
-        """Flows for the session's role; drafts only for trainers and in training mode."""
-        drafts = session.training or session.role == "trainer"
-        return [
-            f for f in self.flowset.for_role(session.role) if f.status == "published" or drafts
-        ]
+        """Flows for the session's role; trainers see every flow, drafts included.
+
+        Drafts are otherwise shown only in training mode.
+        """
+        trainer = session.role == "trainer"
+        drafts = session.training or trainer
+        flows = self.flowset.for_role(None if trainer else session.role)
+        return [f for f in flows if f.status == "published" or drafts]
 
     # -- rendering ----------------------------------------------------------------------------
 

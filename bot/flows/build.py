@@ -239,19 +239,21 @@ def build_flow(reader: Reader, node: Node) -> tuple[Flow | None, str | None]:
     states: dict[str, State] = {}
     state_nodes = reader.sequence(fields.get("states"), "states")
     built = [(s, n) for n in state_nodes if (s := _state(reader, n)) is not None]
+    broken = len(built) < len(state_nodes)
     keep = dict(unique(reader, [(s.id, n) for s, n in built], "state id"))
     for state, state_node in built:
         if keep.get(state.id) is state_node:
             states[state.id] = state
     needed = (flow_id, title, version, status, owner, reviewed_on, review_due, start)
-    if any(v is None for v in needed) or not audience or not sources or not states:
-        return None, flow_id
+    if any(v is None for v in needed) or not audience or not sources or not states or broken:
+        return None, flow_id  # structural errors first; the graph is checked once they are fixed
     flow = Flow(
         id=cast(str, flow_id), title=cast(str, title), version=cast(str, version),
-        status=cast("Literal['draft', 'published']", status), audience=tuple(audience),
+        status="draft" if status == "draft" else "published", audience=tuple(audience),
         owner=cast(str, owner), reviewed_on=reviewed_on, review_due=review_due,  # type: ignore[arg-type]
         sources=sources, description=description, start=cast(str, start), states=states,
         path=reader.path, mark=reader.mark(node),
+        field_marks={key: reader.mark(value) for key, value in fields.items()},
     )
     return flow, flow_id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from datetime import date
 
@@ -44,7 +45,7 @@ def check_text(text: str, mark: Mark, what: str, signposts: dict[str, Signpost])
                                      "use {phone:SIGNPOST_ID} or {name:SIGNPOST_ID}."))
         elif signpost_id not in signposts:
             problems.append(_problem(mark, f"{what} refers to unknown signpost '{signpost_id}'.",
-                                     "use an id from flows/signposts.yaml."))
+                                     f"{_suggest(signpost_id, signposts)}use an id from flows/signposts.yaml."))
         elif field == "phone" and signposts[signpost_id].phone is None:
             problems.append(_problem(mark, f"{what} asks for the phone of '{signpost_id}', which has none.",
                                      "use {name:...} or a signpost with a phone number."))
@@ -112,6 +113,7 @@ def _check_state(flow: Flow, state: State, signposts: dict[str, Signpost], flow_
             problems.append(_problem(state.mark, f"checklist '{state.id}' has no rule without conditions at the end.",
                                      "end the rules with one that has only 'next:', so every choice leads on."))
     for option_id, label, mark in _labels(state):
+        problems += check_text(label, mark, f"the label of '{option_id}' in '{state.id}'", signposts)
         if len(label) > MAX_LABEL:
             problems.append(_problem(mark, f"the label of '{option_id}' is {len(label)} characters long.",
                                      f"shorten it to {MAX_LABEL} characters or fewer (Telegram's button limit)."))
@@ -124,7 +126,7 @@ def _check_state(flow: Flow, state: State, signposts: dict[str, Signpost], flow_
         for signpost_id in state.signposts:
             if signpost_id not in signposts:
                 problems.append(_problem(state.mark, f"outcome '{state.id}' names unknown signpost '{signpost_id}'.",
-                                         f"use an id from flows/signposts.yaml: {_few(signposts)}."))
+                                         f"{_suggest(signpost_id, signposts)}use an id from flows/signposts.yaml."))
         for flow_id in state.next_flows:
             if flow_id not in flow_ids:
                 problems.append(_problem(state.mark, f"outcome '{state.id}' suggests unknown flow '{flow_id}'.",
@@ -148,9 +150,15 @@ def _targets_with_marks(state: State) -> Iterable[tuple[str, Mark, str]]:
         yield state.next, state.mark, f"state '{state.id}'"
 
 
+def _suggest(value: str, ids: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(ids), n=1)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
 def _few(ids: Iterable[str]) -> str:
     listed = sorted(ids)
-    return ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else "")
+    more = f" and {len(listed) - 8} more" if len(listed) > 8 else ""
+    return ", ".join(listed[:8]) + more
 
 
 def check_flow(flow: Flow, signposts: dict[str, Signpost], flow_ids: set[str], today: date) -> list[Problem]:
@@ -158,26 +166,26 @@ def check_flow(flow: Flow, signposts: dict[str, Signpost], flow_ids: set[str], t
     problems: list[Problem] = []
     stem = flow.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".yaml").removesuffix(".yml")
     if stem != flow.id:
-        problems.append(_problem(flow.mark, f"flow id '{flow.id}' does not match the file name '{stem}'.",
+        problems.append(_problem(flow.where("id"), f"flow id '{flow.id}' does not match the file name '{stem}'.",
                                  f"rename the file to {flow.id}.yaml or change the id."))
     if flow.start not in flow.states:
-        problems.append(_problem(flow.mark, f"start state '{flow.start}' does not exist.",
+        problems.append(_problem(flow.where("start"), f"start state '{flow.start}' does not exist.",
                                  f"use one of the state ids in this file: {_few(flow.states)}."))
     if flow.review_due < today:
-        problems.append(Problem(flow.mark, f"review_due {flow.review_due.isoformat()} is in the past.",
+        problems.append(Problem(flow.where("review_due"), f"review_due {flow.review_due.isoformat()} is in the past.",
                                 "review the flow against the sources, then move reviewed_on and review_due on.",
                                 "warning"))
     if flow.reviewed_on > flow.review_due:
-        problems.append(_problem(flow.mark, "reviewed_on is later than review_due.",
+        problems.append(_problem(flow.where("reviewed_on"), "reviewed_on is later than review_due.",
                                  "set review_due after reviewed_on."))
     data = flow_callback(flow.id)
     if len(flow.title) > MAX_LABEL:
-        problems.append(_problem(flow.mark, f"the title is {len(flow.title)} characters long.",
+        problems.append(_problem(flow.where("title"), f"the title is {len(flow.title)} characters long.",
                                  f"shorten it to {MAX_LABEL} characters (it is a menu button)."))
     if len(data.encode()) > MAX_CALLBACK_BYTES:  # pragma: no cover - ids are at most 40 chars
         problems.append(_problem(flow.mark, "the flow id is too long for a button.", "shorten it."))
-    problems += check_text(flow.title, flow.mark, "the title", signposts)
-    problems += check_text(flow.description, flow.mark, "the description", signposts)
+    problems += check_text(flow.title, flow.where("title"), "the title", signposts)
+    problems += check_text(flow.description, flow.where("description"), "the description", signposts)
     for state in flow.states.values():
         problems += _check_state(flow, state, signposts, flow_ids)
     reachable = _reachable(flow)
@@ -187,7 +195,8 @@ def check_flow(flow: Flow, signposts: dict[str, Signpost], flow_ids: set[str], t
             problems.append(_problem(state.mark, f"state '{state.id}' cannot be reached from '{flow.start}'.",
                                      "lead an option to it, or delete it."))
         elif state.id not in finishing and all(t in flow.states for t in state.targets()):
-            problems.append(_problem(state.mark, f"no outcome can be reached from state '{state.id}' (a loop with no exit).",
+            problems.append(_problem(state.mark,
+                                     f"no outcome can be reached from state '{state.id}' (a loop with no exit).",
                                      "give one of the states in the loop an option that leads to an outcome."))
     return problems
 

@@ -202,6 +202,11 @@ class Flow:
     states: dict[str, State]
     path: str
     mark: Mark = NOWHERE
+    field_marks: dict[str, Mark] = field(default_factory=dict)
+
+    def where(self, field_name: str) -> Mark:
+        """Where a top-level field was written (the flow's start when unknown)."""
+        return self.field_marks.get(field_name, self.mark)
 
     def state(self, state_id: str) -> State:
         return self.states[state_id]

@@ -133,7 +133,7 @@ class Reader:
         if isinstance(node, ScalarNode):
             try:
                 value = scalar_value(node)
-            except Exception:  # noqa: BLE001 - e.g. month 13: report, never raise
+            except Exception:
                 value = None
         if not isinstance(value, date):
             self.error(
@@ -152,7 +152,7 @@ class Reader:
         if isinstance(node, ScalarNode):
             try:
                 value = scalar_value(node)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 value = None
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.error(node, f"{what} should be a whole number of at least {minimum}.", f"write {what} as a number.")
@@ -190,10 +190,11 @@ def unique(reader: Reader, items: list[tuple[str, Node]], what: str) -> Iterator
     for value, node in items:
         if value in seen:
             first = reader.mark(seen[value])
+            noun = what.removesuffix(" id")
             reader.error(
                 node,
                 f"duplicate {what} '{value}' (first at line {first.line}).",
-                f"give each {what} a different id.",
+                f"give each {noun} a different id.",
             )
             continue
         seen[value] = node

@@ -46,9 +46,9 @@ class _SafeComposer(Reader, Scanner, Parser, Composer, Resolver):
         self._path = path
         self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise _Refused(
                 Problem(
                     _mark(self._path, event.start_mark),
@@ -59,7 +59,7 @@ class _SafeComposer(Reader, Scanner, Parser, Composer, Resolver):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                event = self.peek_event()
+                event = self.peek_event()  # type: ignore[no-untyped-call]
                 raise _Refused(
                     Problem(
                         _mark(self._path, event.start_mark),
@@ -67,7 +67,8 @@ class _SafeComposer(Reader, Scanner, Parser, Composer, Resolver):
                         "flatten the structure; flow files need only a few levels.",
                     )
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            node: Node | None = super().compose_node(parent, index)
+            return node
         finally:
             self._depth -= 1
 
@@ -100,8 +101,9 @@ def compose_text(text: str, path: str) -> Node | Problem:
             "the file is empty.",
             "write the flow's fields (id, title, version, status, ...); see flows/README.md.",
         )
-    composer = _SafeComposer(text, path)
+    composer: _SafeComposer | None = None
     try:
+        composer = _SafeComposer(text, path)
         node = composer.get_single_node()
     except _Refused as refused:
         return refused.problem
@@ -115,9 +117,10 @@ def compose_text(text: str, path: str) -> Node | Problem:
         )
     except yaml.reader.ReaderError as exc:
         line, column = _line_col(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
         return Problem(
             Mark(path, line, column),
-            f"the file contains a character YAML does not allow ({exc.character!r}).",
+            f"the file contains a character YAML does not allow (U+{code:04X}).",
             "remove control characters; save the file as plain UTF-8 text.",
         )
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
@@ -129,7 +132,8 @@ def compose_text(text: str, path: str) -> Node | Problem:
             "flatten the structure; flow files need only a few levels.",
         )
     finally:
-        composer.dispose()
+        if composer is not None:
+            composer.dispose()
     if node is None:
         return Problem(
             Mark(path, 1, 1),
@@ -198,7 +202,7 @@ def kind_name(node: Node) -> str:
             return "nothing"
         try:
             value = scalar_value(node)
-        except Exception:  # noqa: BLE001 - any unreadable scalar is just "text"
+        except Exception:
             return "text"
         if isinstance(value, bool):
             return "true/false"
