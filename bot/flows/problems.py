@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,11 +21,21 @@ class Problem:
     severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        return f"{self.mark}: {self.severity}: {self.message} Fix: {self.fix}"
+        return f"{self.mark}: {self.severity}: {_one_line(self.message)} Fix: {_one_line(self.fix)}"
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_LONGEST = 400
+
+
+def _one_line(text: str) -> str:
+    """Problems print on one line: control characters escaped, echoed junk clipped."""
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    return text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
 
 
 class FlowError(Exception):
