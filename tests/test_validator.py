@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -337,3 +338,14 @@ def test_chat_refuses_to_start_on_invalid_flows(folder: Path, run_cli: CliRunner
 
 def test_the_shipped_flows_are_clean() -> None:
     assert [str(p) for p in validate_paths([FLOWS])] == []
+
+
+def test_warnings_are_printed_at_start_but_do_not_stop_it(folder: Path, run_cli: CliRunner) -> None:
+    (folder / "t.yaml").write_text(BASE.replace("review_due: 2099-01-01", "review_due: 2020-01-02")
+                                   .replace("reviewed_on: 2026-01-01", "reviewed_on: 2020-01-01"))
+    result = run_cli("chat", "--json", "--flows", str(folder), "t", input="")
+    assert result.returncode == 0
+    assert result.stderr.strip().endswith("t.yaml:8:13: warning: review_due 2020-01-02 is in the past. "
+                                          "Fix: review the flow against the sources, then move reviewed_on "
+                                          "and review_due on.")
+    assert json.loads(result.stdout)["state"] == "a"

@@ -24,10 +24,13 @@ flows_option = click.option(
 def load_or_exit(flows_dir: Path | None) -> FlowSet:
     """Load and validate flows, or print every problem and exit 1 (never a traceback)."""
     try:
-        return load_flows(flows_dir)
+        flowset = load_flows(flows_dir)
     except FlowError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         errors = sum(1 for p in exc.problems if p.is_error)
         click.echo(f"Refusing to start: {errors} error(s) in the flow files.", err=True)
         sys.exit(1)
+    for warning in flowset.warnings:
+        click.echo(warning, err=True)
+    return flowset

@@ -90,7 +90,8 @@ def _load_folder(folder: Path, today: date) -> tuple[FlowSet | None, list[Proble
     for flow, _ in built:
         problems += check_flow(flow, signposts, set(ids), today)
         flows[flow.id] = flow
-    flowset = FlowSet(flows, signposts, ui, tuple(s for s, _ in emergency), _display(folder))
+    warnings = tuple(str(p) for p in problems if not p.is_error)
+    flowset = FlowSet(flows, signposts, ui, tuple(s for s, _ in emergency), _display(folder), warnings)
     return flowset, problems
 
 

@@ -245,6 +245,7 @@ class FlowSet:
     ui: dict[str, str]
     emergency_signposts: tuple[str, ...]
     folder: str
+    warnings: tuple[str, ...] = ()
 
     def flow(self, flow_id: str) -> Flow:
         return self.flows[flow_id]
