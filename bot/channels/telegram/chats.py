@@ -1,0 +1,216 @@
+"""One private chat during one update: its stored session, and how the bot replies in it.
+
+The rule for every reply is the same: save the user's place first, then show exactly one
+live keyboard. The message that was pressed is annotated with the chosen answer and loses
+its buttons (or, for a checklist tick, is edited in place); a new message carries the next
+step. Nothing here logs or stores a user id, name or anything typed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass, field
+from html import escape as html_escape
+
+from telegram import Bot, Message, Update
+
+from bot.channels.telegram.config import Config
+from bot.channels.telegram.render import (
+    Rendered,
+    answered_text,
+    fit,
+    render_roles,
+    render_turn,
+)
+from bot.channels.telegram.send import edit_quietly, send, unkey_quietly
+from bot.engine import Engine, Listener, Session, Turn
+from bot.engine.store import SessionStore, StoredSession
+
+__all__ = ["CHANNEL", "Chat", "Services", "open_chat", "split_text", "update_kind"]
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+SWEEP_EVERY = 600.0
+
+
+@dataclass(slots=True)
+class Services:
+    """What every handler needs: the engine, the session store, the settings, the recorder."""
+
+    engine: Engine
+    store: SessionStore
+    config: Config
+    recorder: Listener | None = None
+    last_sweep: float = field(default=0.0)
+
+    def ui(self, key: str) -> str:
+        """An interface text from ``flows/ui.yaml``."""
+        return self.engine.ui(key)
+
+    def sweep(self, *, force: bool = False) -> None:
+        """Expire inactive sessions, at most every few minutes unless forced."""
+        now = time.monotonic()
+        if force or now - self.last_sweep >= SWEEP_EVERY:
+            self.last_sweep = now
+            expired = self.store.sweep(self.engine)
+            if expired:
+                log.info("expired %d inactive session(s)", expired)
+
+
+def update_kind(update: object) -> str:
+    """A word for the kind of update, for logs: never anything the user wrote."""
+    if not isinstance(update, Update):
+        return "none"
+    if update.callback_query is not None:
+        return "callback"
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        return "edited"
+    message = update.effective_message
+    if message is None:
+        return "other"
+    if message.text is not None:
+        return "command" if message.text.startswith("/") else "text"
+    return "non_text"
+
+
+def split_text(text: str, limit: int = 4096) -> list[str]:
+    """Split long text into messages at paragraph breaks, each within Telegram's limit."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        current = fit(paragraph, limit)
+    if current:
+        chunks.append(current)
+    return chunks or [""]
+
+
+class Chat:
+    """A private chat's session for the length of one update."""
+
+    def __init__(self, services: Services, bot: Bot, chat_id: int, key: str, stored: StoredSession,
+                 kind: str, notice: str | None = None) -> None:
+        self.services = services
+        self.bot = bot
+        self.chat_id = chat_id
+        self.key = key
+        self.stored = stored
+        self.kind = kind
+        self.notice = notice
+
+    @property
+    def session(self) -> Session:
+        """The user's place."""
+        return self.stored.session
+
+    @property
+    def engine(self) -> Engine:
+        """The shared engine."""
+        return self.services.engine
+
+    def on_role_screen(self) -> bool:
+        """True while the user has no role and is at the menu: they see the role question."""
+        return self.session.role is None and self.engine.current(self.session).kind == "menu"
+
+    def save(self) -> None:
+        """Write the session (kept in memory and retried if the disk fails)."""
+        self.services.store.save(self.key, self.stored)
+
+    def render(self, turn: Turn) -> Rendered:
+        """The message for a turn; the role question stands in for the menu until a role is chosen."""
+        notice = turn.notice or self.notice
+        self.notice = None
+        if turn.kind == "menu" and self.session.role is None:
+            return render_roles(self.services.ui, error=turn.error, notice=notice)
+        if notice != turn.notice:
+            turn = dataclasses.replace(turn, notice=notice)
+        return render_turn(turn, self.services.ui)
+
+    async def reply(self, turn: Turn, *, pressed: Message | None = None, label: str | None = None,
+                    in_place: bool = False) -> None:
+        """Save the place, then show ``turn`` with the only live keyboard in the chat.
+
+        Args:
+            turn: what to show.
+            pressed: the message whose button was pressed, if any.
+            label: the pressed button's label when the press was accepted (it is shown under
+                the old step); None for a stale press (the old buttons just go).
+            in_place: edit ``pressed`` instead of sending a new message (checklist ticks).
+        """
+        rendered = self.render(turn)
+        self.save()
+        bot, chat_id, active = self.bot, self.chat_id, self.stored.active_message
+        edited = False
+        if pressed is not None and in_place:
+            edited = await edit_quietly(bot, chat_id, pressed.message_id, rendered.text, rendered.markup)
+        if not edited:
+            if pressed is not None:
+                if label is not None and pressed.text:
+                    await edit_quietly(bot, chat_id, pressed.message_id,
+                                       answered_text(pressed.text, label), None)
+                else:
+                    await unkey_quietly(bot, chat_id, pressed.message_id)
+            if active is not None and (pressed is None or active != pressed.message_id):
+                await unkey_quietly(bot, chat_id, active)
+            message = await send(bot, chat_id, rendered)
+            self.stored.active_message = message.message_id
+            self.stored.note_message(message.message_id)
+            self.save()
+        log.info("update handled kind=%s flow=%s state=%s", self.kind, turn.flow or "-", turn.state)
+
+    async def show_current(self, *, error: str | None = None, pressed: Message | None = None) -> None:
+        """Show the current step again, with an optional error line first."""
+        await self.reply(self.engine.current(self.session, error=error), pressed=pressed)
+
+    async def say(self, text: str, *, html: bool = False) -> None:
+        """Send plain information (help, about, privacy...) without touching the live keyboard."""
+        if self.notice:
+            notice = html_escape(self.notice) if html else self.notice
+            text, self.notice = f"ℹ️ {notice}\n\n{text}", None
+        self.save()
+        for chunk in split_text(text):
+            message = await send(self.bot, self.chat_id, Rendered(chunk, None), html=html)
+            self.stored.note_message(message.message_id)
+        self.save()
+        log.info("update handled kind=%s info", self.kind)
+
+
+def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
+    """The chat of a private update with its session loaded, expired or resumed as needed.
+
+    Returns None for updates outside private chats and for updates already handled (a
+    redelivery after a crash), which must not act twice.
+    """
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return None
+    services.sweep()
+    store, engine = services.store, services.engine
+    key = store.key(CHANNEL, chat.id)
+    stored = store.load(key)
+    kind = update_kind(update)
+    if stored is not None and stored.seen(update.update_id):
+        log.info("update skipped kind=%s: already handled", kind)
+        return None
+    notice = None
+    if stored is not None and store.is_expired(stored):
+        engine.abandon(stored.session)
+        stored = StoredSession(engine.new_session(channel=CHANNEL), messages=stored.messages)
+        notice = services.ui("expired")
+    elif stored is None:
+        stored = StoredSession(engine.new_session(channel=CHANNEL))
+    else:
+        notice = engine.resume(stored.session).notice
+    stored.note_update(update.update_id)
+    message = update.message
+    if message is not None:
+        stored.note_message(message.message_id)
+    return Chat(services, bot, chat.id, key, stored, kind, notice)

@@ -1,0 +1,138 @@
+"""The informational commands: /help and /about texts, /diagram and the admin-only /stats.
+
+The diagram and statistics modules are imported lazily, so the bot runs (and says so
+politely) even where they or their optional packages are missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from html import escape
+from pathlib import Path
+
+from telegram.error import TelegramError
+
+from bot.channels.telegram.chats import Chat
+from bot.channels.telegram.send import retrying
+from bot.engine import Engine
+
+__all__ = [
+    "ADMIN_ONLY",
+    "DIAGRAM_NO_FLOW",
+    "DIAGRAM_UNAVAILABLE",
+    "STATS_UNAVAILABLE",
+    "about_text",
+    "help_text",
+    "mermaid_message",
+    "send_diagram",
+    "send_stats",
+]
+
+log = logging.getLogger(__name__)
+
+# Telegram-only operator texts (not guidance): who may use /stats, and /diagram's limits.
+ADMIN_ONLY = "Sorry, /stats is only for the bot's administrators."
+STATS_UNAVAILABLE = "Statistics are not available on this server."
+DIAGRAM_NO_FLOW = "Open a guide first; /diagram then shows the guide with your step marked."
+DIAGRAM_UNAVAILABLE = "Diagrams are not available on this server."
+MAX_CAPTION = 1024
+
+
+def _review_line(engine: Engine, flow_id: str) -> str:
+    flow = engine.flowset.flows[flow_id]
+    status = "" if flow.status == "published" else f" ({flow.status})"
+    return (f"• {flow.title}{status}: reviewed {flow.reviewed_on.isoformat()}, "
+            f"next review due {flow.review_due.isoformat()}")
+
+
+def help_text(engine: Engine) -> str:
+    """The help text and each guide's review dates."""
+    lines = [_review_line(engine, flow_id) for flow_id in engine.flowset.flows]
+    return engine.ui("help") + "\n\n" + "\n".join(lines)
+
+
+def about_text(engine: Engine) -> str:
+    """The disclaimer, then every guide with its owner, review dates and sources."""
+    parts = [engine.ui("about")]
+    for flow in engine.flowset.flows.values():
+        lines = [_review_line(engine, flow.id), f"  Owner: {flow.owner}"]
+        lines += [f"  [{s.id}] {s.title}: {s.url}" for s in flow.sources]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def mermaid_message(source: str, limit: int = 4096) -> str:
+    """Mermaid source as an HTML ``<pre>`` block within Telegram's limit, cut at a line."""
+    opening, closing, cut = '<pre><code class="language-mermaid">', "</code></pre>", "\n…"
+    room = limit - len(opening) - len(closing)
+    body = escape(source.rstrip())
+    if len(body) > room:
+        kept = body[: room - len(cut)]
+        kept = kept[: kept.rfind("\n")] if "\n" in kept else kept
+        kept = kept[: kept.rfind("&")] if kept.rfind("&") > kept.rfind(";") else kept
+        body = kept + cut
+    return opening + body + closing
+
+
+async def send_diagram(chat: Chat) -> None:
+    """The current flow's diagram with the current step highlighted: PNG, else Mermaid text."""
+    session = chat.session
+    flow = chat.engine.flowset.flows.get(session.flow) if session.flow else None
+    if flow is None or session.state not in flow.states:
+        await chat.say(DIAGRAM_NO_FLOW)
+        return
+    try:
+        from bot.diagrams import GraphvizUnavailable, diagram_mermaid, diagram_png
+    except ImportError:
+        await chat.say(DIAGRAM_UNAVAILABLE)
+        return
+    try:
+        png = await asyncio.to_thread(diagram_png, flow, highlight=session.state)
+    except GraphvizUnavailable:
+        source = await asyncio.to_thread(diagram_mermaid, flow, highlight=session.state)
+        await chat.say(mermaid_message(source), html=True)
+        return
+    caption = f"{flow.title}: {session.state}"[:MAX_CAPTION]
+    message = await retrying(lambda: chat.bot.send_photo(chat.chat_id, png, caption=caption), "sendPhoto")
+    chat.stored.note_message(message.message_id)
+    chat.save()
+    log.info("update handled kind=%s diagram flow=%s", chat.kind, flow.id)
+
+
+async def send_stats(chat: Chat, *, is_admin: bool) -> None:
+    """The statistics summary and chart for administrators; a polite refusal for anyone else."""
+    if not is_admin:
+        await chat.say(ADMIN_ONLY)
+        return
+    try:
+        from bot.stats import ChartUnavailable, StatsError, build_report, render_chart, summary_text
+    except ImportError:
+        await chat.say(STATS_UNAVAILABLE)
+        return
+    recorder = chat.services.recorder
+    flush = getattr(recorder, "flush", None)
+    if callable(flush):
+        await asyncio.to_thread(flush)
+    path = chat.services.config.stats_db
+    try:
+        report = await asyncio.to_thread(build_report, path)
+    except StatsError as exc:
+        await chat.say(str(exc))
+        return
+    await chat.say(summary_text(report))
+    with tempfile.TemporaryDirectory() as folder:
+        png = Path(folder) / "stats.png"
+        try:
+            await asyncio.to_thread(render_chart, report, png)
+        except ChartUnavailable:
+            return
+        try:
+            message = await retrying(lambda: chat.bot.send_photo(chat.chat_id, png.read_bytes()),
+                                     "sendPhoto")
+        except TelegramError:
+            log.warning("the statistics chart could not be sent")
+            return
+    chat.stored.note_message(message.message_id)
+    chat.save()

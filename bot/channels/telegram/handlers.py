@@ -1,0 +1,290 @@
+"""The Telegram handlers: each one reads an update, moves the engine, and replies once.
+
+Emergency handlers run first (group -1) and stop everything else. Handlers never hold
+guidance text: every sentence comes from the flows or from ``flows/ui.yaml``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.channels.telegram.chats import CHANNEL, Chat, Services, open_chat, update_kind
+from bot.channels.telegram.extras import about_text, help_text, send_diagram, send_stats
+from bot.channels.telegram.render import fit, parse_callback, render_turn
+from bot.channels.telegram.send import retrying
+from bot.engine import Session, Turn
+from bot.engine.machine import DONE
+from bot.flows.model import ROLES
+
+__all__ = ["EMERGENCY_TEXT", "Handlers"]
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+EMERGENCY_TEXT = re.compile(r"^\W*(?:999|emergency|help me)\W*$", re.IGNORECASE)
+
+
+def _button_label(message: Message | None, data: str | None) -> str | None:
+    """The text of the pressed button, read from the message it was on."""
+    markup = message.reply_markup if message is not None else None
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return None
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
+
+
+def _pressed(query: CallbackQuery) -> Message | None:
+    message = query.message
+    return message if isinstance(message, Message) else None
+
+
+async def _answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; a failure here is never worth an error."""
+    try:
+        await retrying(lambda: query.answer(fit(text, 200) if text else None), "answerCallbackQuery")
+    except TelegramError:
+        log.info("callback answer failed; carrying on")
+
+
+class Handlers:
+    """Every handler the application registers, sharing one :class:`Services`."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.engine = services.engine
+
+    def _open(self, update: Update, context: Context) -> Chat | None:
+        return open_chat(self.services, context.bot, update)
+
+    # -- group -1: emergency, before anything else -------------------------------------------------
+
+    async def emergency(self, update: Update, context: Context) -> None:
+        """/emergency, the Emergency button or "999" typed: what to do now, from any state."""
+        query = update.callback_query
+        chat_type = update.effective_chat.type if update.effective_chat else None
+        if chat_type != "private":
+            await self._emergency_elsewhere(update, context)
+            raise ApplicationHandlerStop
+        chat = self._open(update, context)
+        if query is not None:
+            await _answer(query)
+        if chat is not None:
+            turn = self.engine.emergency(chat.session)
+            pressed = _pressed(query) if query else None
+            await chat.reply(turn, pressed=pressed, label=_button_label(pressed, query.data if query else None))
+        raise ApplicationHandlerStop
+
+    async def _emergency_elsewhere(self, update: Update, context: Context) -> None:
+        """Emergency guidance in a group or channel: said once, nothing stored."""
+        if update.callback_query is not None:
+            await _answer(update.callback_query)
+        chat = update.effective_chat
+        if chat is None:
+            return
+        turn = self.engine.current(Session(channel=CHANNEL, emergency=True))
+        text = render_turn(turn, self.services.ui).text
+        try:
+            await retrying(lambda: context.bot.send_message(chat.id, text), "sendMessage")
+        except TelegramError:
+            log.warning("emergency text could not be sent to a group")
+
+    # -- group 0 ------------------------------------------------------------------------------------
+
+    async def refuse_group(self, update: Update, context: Context) -> None:
+        """Groups and channels: a polite refusal; nothing is stored about them."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        await retrying(lambda: context.bot.send_message(chat.id, self.services.ui("group_refused")),
+                       "sendMessage")
+        log.info("update refused kind=%s: not a private chat", update_kind(update))
+
+    async def start(self, update: Update, context: Context) -> None:
+        """/start: the role question on first use, the menu after; /start FLOW opens that flow."""
+        chat = self._open(update, context)
+        if chat is None:
+            return
+        args = context.args or []
+        if args:
+            flow = self.engine.flowset.flows.get(args[0])
+            if flow is not None and flow in self.engine.visible_flows(chat.session):
+                await chat.reply(self.engine.start(chat.session, flow.id))
+                return
+            self.engine.menu(chat.session)
+            await chat.show_current(error=self.services.ui("not_understood"))
+            return
+        await chat.reply(self.engine.menu(chat.session))
+
+    async def back(self, update: Update, context: Context) -> None:
+        """/back: one step back."""
+        if chat := self._open(update, context):
+            await chat.reply(self.engine.back(chat.session))
+
+    async def restart(self, update: Update, context: Context) -> None:
+        """/restart: the first step of the current flow."""
+        if chat := self._open(update, context):
+            await chat.reply(self.engine.restart(chat.session))
+
+    async def menu(self, update: Update, context: Context) -> None:
+        """/menu: the guides for the user's role."""
+        if chat := self._open(update, context):
+            await chat.reply(self.engine.menu(chat.session))
+
+    async def help(self, update: Update, context: Context) -> None:
+        """/help: how to use the bot, and when each guide was reviewed."""
+        if chat := self._open(update, context):
+            await chat.say(help_text(self.engine))
+
+    async def about(self, update: Update, context: Context) -> None:
+        """/about: the disclaimer, review dates and sources of every guide."""
+        if chat := self._open(update, context):
+            await chat.say(about_text(self.engine))
+
+    async def privacy(self, update: Update, context: Context) -> None:
+        """/privacy: what is stored, and for how long."""
+        if chat := self._open(update, context):
+            await chat.say(self.services.ui("privacy"))
+
+    async def exit(self, update: Update, context: Context) -> None:
+        """/exit: end the session, delete the chat's messages where allowed, then say goodbye."""
+        chat = self._open(update, context)
+        if chat is None:
+            return
+        from bot.channels.telegram.send import delete_quietly
+
+        self.engine.abandon(chat.session)
+        self.services.store.delete(chat.key)
+        deleted = await delete_quietly(context.bot, chat.chat_id, list(reversed(chat.stored.messages)))
+        await retrying(lambda: context.bot.send_message(chat.chat_id, self.services.ui("exit")),
+                       "sendMessage")
+        log.info("update handled kind=%s exit deleted=%d", chat.kind, deleted)
+
+    async def train(self, update: Update, context: Context) -> None:
+        """/train: turn training mode on or off (each step then shows why it is asked)."""
+        chat = self._open(update, context)
+        if chat is None:
+            return
+        chat.session.training = not chat.session.training
+        await chat.say(self.services.ui("training_on" if chat.session.training else "training_off"))
+        await chat.show_current()
+
+    async def diagram(self, update: Update, context: Context) -> None:
+        """/diagram: the current flow's diagram with the current step highlighted."""
+        if chat := self._open(update, context):
+            await send_diagram(chat)
+
+    async def stats(self, update: Update, context: Context) -> None:
+        """/stats: the anonymised usage summary and chart, for administrators only."""
+        chat = self._open(update, context)
+        if chat is None:
+            return
+        user = update.effective_user
+        await send_stats(chat, is_admin=self.services.config.is_admin(user.id if user else None))
+
+    async def callback(self, update: Update, context: Context) -> None:
+        """A button press: accepted only when it belongs to the user's current step."""
+        query = update.callback_query
+        if query is None:
+            return
+        if update.effective_chat is None or update.effective_chat.type != "private":
+            await _answer(query, self.services.ui("group_refused"))
+            return
+        chat = self._open(update, context)
+        if chat is None:
+            await _answer(query)
+            return
+        pressed = _pressed(query)
+        accepted = self._accept(chat, query.data)
+        if accepted is None:
+            stale = self.services.ui("stale")
+            await _answer(query, stale)
+            await chat.show_current(error=stale, pressed=pressed)
+            return
+        turn, in_place = accepted
+        await _answer(query)
+        await chat.reply(turn, pressed=pressed, label=_button_label(pressed, query.data), in_place=in_place)
+
+    def _accept(self, chat: Chat, data: str | None) -> tuple[Turn, bool] | None:
+        """The turn a valid press leads to (and whether it is a checklist tick, edited in
+        place), or None for a stale or forged press, which moves nothing."""
+        callback = parse_callback(data)
+        if callback is None:
+            return None
+        session, engine = chat.session, self.engine
+        now = engine.current(session)
+        if callback.kind == "nav":
+            move = {"back": engine.back, "restart": engine.restart, "menu": engine.menu,
+                    "emergency": engine.emergency}[callback.value]
+            return move(session), False
+        if callback.kind == "role":
+            if session.role is not None:
+                return None
+            session.role = callback.value
+            return engine.menu(session), False
+        if chat.on_role_screen():
+            return None
+        ids = {option.id for option in now.options}
+        if callback.kind == "flow" and now.kind in ("menu", "outcome") and callback.value in ids:
+            return engine.choose(session, callback.value), False
+        if callback.kind == "answer" and now.kind not in ("menu", "outcome") \
+                and callback.state == now.state and callback.value in ids:
+            tick = now.kind == "checklist" and callback.value != DONE
+            return engine.choose(session, callback.value), tick
+        return None
+
+    async def text(self, update: Update, context: Context) -> None:
+        """Typed text: a number, an answer or a word like back; otherwise a reminder and the step."""
+        chat = self._open(update, context)
+        message = update.message
+        if chat is None or message is None or message.text is None:
+            return
+        words = " ".join(message.text.split()).casefold()
+        if words in ("help", "?"):
+            await chat.say(help_text(self.engine))
+            return
+        if chat.on_role_screen():
+            labels = [self.services.ui(f"role_{role}").casefold() for role in ROLES]
+            numbers = [str(n) for n in range(1, len(ROLES) + 1)]
+            if words in labels or words in numbers:
+                index = labels.index(words) if words in labels else numbers.index(words)
+                chat.session.role = ROLES[index]
+                await chat.reply(self.engine.menu(chat.session))
+                return
+        await chat.reply(self.engine.handle_text(chat.session, message.text))
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        """A command the bot does not have: a reminder and the current step."""
+        if chat := self._open(update, context):
+            await chat.show_current(error=self.services.ui("not_understood"))
+
+    async def non_text(self, update: Update, context: Context) -> None:
+        """Photos, stickers, voice, locations and edited messages: a polite answer."""
+        if chat := self._open(update, context):
+            await chat.say(self.services.ui("non_text"))
+
+    async def error(self, update: object, context: Context) -> None:
+        """Log the failure without personal data and point the user to 999 or 101."""
+        error = context.error
+        frames = ""
+        if error is not None and error.__traceback__ is not None:
+            import traceback
+
+            frames = " < ".join(f"{f.name}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)[-4:])
+        log.error("error handling update kind=%s: %s at %s", update_kind(update),
+                  error.__class__.__name__ if error else "unknown", frames or "-")
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.callback_query is not None:
+            await _answer(update.callback_query)
+        try:
+            await context.bot.send_message(update.effective_chat.id, self.services.ui("error"))
+        except TelegramError:
+            log.warning("the error message could not be sent either")
