@@ -20,6 +20,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "stats": ("bot.cli.stats", "stats", "Report anonymised flow statistics."),
     "diagram": ("bot.cli.diagram", "diagram", "Draw a flow as a diagram."),
     "handbook": ("bot.cli.handbook", "handbook", "Write an offline HTML handbook of every flow."),
+    "health": ("bot.cli.health", "health", "Check that a running bot is alive (for container health checks)."),
 }
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import signal
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
@@ -27,7 +29,7 @@ from telegram.ext import (
 )
 
 from bot.channels.telegram.chats import CHANNEL, Services
-from bot.channels.telegram.config import Config
+from bot.channels.telegram.config import Config, heartbeat_path
 from bot.channels.telegram.handlers import EMERGENCY_TEXT, Handlers
 from bot.channels.telegram.render import NAV_EMERGENCY
 from bot.engine import Engine
@@ -55,6 +57,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 POLL_TIMEOUT = 10.0
 STARTUP_ATTEMPTS = 6
+HEARTBEAT_EVERY = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,17 @@ async def _initialize(app: Application) -> None:  # type: ignore[type-arg]
             delay = min(delay * 2, 30.0)
 
 
+async def _heartbeat(path: Path) -> None:
+    """Touch ``path`` while the event loop is alive, for the container's health check."""
+    while True:
+        try:
+            path.touch(mode=0o600)
+            os.utime(path)
+        except OSError as exc:
+            log.warning("cannot write the heartbeat file (%s)", exc.__class__.__name__)
+        await asyncio.sleep(HEARTBEAT_EVERY)
+
+
 def _polling_error(exc: TelegramError) -> None:
     log.warning("polling for updates failed (%s); retrying", exc.__class__.__name__)
 
@@ -172,6 +186,7 @@ async def _serve(app: Application, webhook: Webhook | None, poll_timeout: float)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    services: Services = app.bot_data["services"]
     await _initialize(app)
     try:
         if app.post_init is not None:
@@ -188,7 +203,9 @@ async def _serve(app: Application, webhook: Webhook | None, poll_timeout: float)
                                             webhook_url=webhook.url, secret_token=secret, bootstrap_retries=5,
                                             allowed_updates=Update.ALL_TYPES)
             log.info("bot running (webhook on %s:%d)", webhook.listen, webhook.port)
+        beat = asyncio.create_task(_heartbeat(heartbeat_path(services.config.sessions_db)))
         await stop.wait()
+        beat.cancel()
         log.info("stopping")
     finally:
         if app.updater is not None and app.updater.running:

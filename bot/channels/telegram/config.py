@@ -20,7 +20,9 @@ __all__ = [
     "TOKEN_ENV",
     "Config",
     "ConfigError",
+    "heartbeat_path",
     "load_config",
+    "sessions_db_path",
 ]
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -114,6 +116,21 @@ def _max_rate(environ: Mapping[str, str]) -> float:
     return rate
 
 
+def sessions_db_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``REFERRAL_BOT_SESSIONS_DB``, else ``sessions.db`` beside the statistics database."""
+    env = os.environ if environ is None else environ
+    raw = env.get(SESSIONS_DB_ENV, "").strip()
+    if raw:
+        return Path(raw)
+    stats_db = Path(env[STATS_DB_ENV]) if env.get(STATS_DB_ENV) else _default_stats_db()
+    return stats_db.with_name("sessions.db")
+
+
+def heartbeat_path(sessions_db: Path) -> Path:
+    """The file a running bot touches every half minute (read by ``referral-bot health``)."""
+    return sessions_db.with_name(sessions_db.stem + ".heartbeat")
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Read and check the settings.
 
@@ -123,8 +140,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     env = os.environ if environ is None else environ
     token = _token(env)
     stats_db = Path(env[STATS_DB_ENV]) if env.get(STATS_DB_ENV) else _default_stats_db()
-    sessions_raw = env.get(SESSIONS_DB_ENV, "").strip()
-    sessions_db = Path(sessions_raw) if sessions_raw else stats_db.with_name("sessions.db")
+    sessions_db = sessions_db_path(env)
     try:
         ttl = ttl_from_env(env)
     except ValueError as exc:
