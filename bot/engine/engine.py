@@ -269,7 +269,8 @@ class Engine:
         if lowered == MENU_COMMAND:
             return self.menu(session)
         options = self.current(session).options
-        if text.isdigit() and text.isascii() and 1 <= int(text) <= len(options):
+        # The length check keeps int() away from huge digit strings (a ValueError past 4300 digits).
+        if text.isdigit() and text.isascii() and len(text) <= 9 and 1 <= int(text) <= len(options):
             return self.choose(session, options[int(text) - 1].id)
         for option in options:
             if lowered in (option.id.casefold(), option.label.casefold()):
