@@ -10,6 +10,7 @@ import click
 from bot.channels.terminal import run_human, run_json
 from bot.cli.common import flows_option, load_or_exit
 from bot.engine import Engine
+from bot.stats import Recorder, default_db_path
 
 __all__ = ["chat"]
 
@@ -39,9 +40,13 @@ def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | N
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(encoding="utf-8", errors="replace")
-    engine = Engine(flowset)
+    recorder = Recorder(default_db_path())  # anonymised statistics, written off the chat's path
+    engine = Engine(flowset, listeners=[recorder])
     session = engine.new_session(channel="terminal", training=training)
-    if as_json:
-        run_json(engine, session, flow_id, sys.stdin, sys.stdout)
-    else:
-        run_human(engine, session, flow_id, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+    try:
+        if as_json:
+            run_json(engine, session, flow_id, sys.stdin, sys.stdout)
+        else:
+            run_human(engine, session, flow_id, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+    finally:
+        recorder.close()
