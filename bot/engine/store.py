@@ -152,7 +152,7 @@ def _secret_for(path: Path) -> bytes:
 
 def _create_private(path: Path) -> None:
     """Create the file (and its folder) readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
