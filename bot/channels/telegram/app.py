@@ -27,6 +27,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.channels.telegram.chats import CHANNEL, Services
 from bot.channels.telegram.config import Config, heartbeat_path
@@ -108,14 +109,21 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     services.store.close()
 
 
-def build_application(config: Config, services: Services, *, updater: bool = True) -> Application:  # type: ignore[type-arg]
-    """The Application: HTTP timeouts, the rate limiter, every handler and the error handler."""
+def build_application(config: Config, services: Services, *, updater: bool = True,
+                      request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
+    """The Application: HTTP timeouts, the rate limiter, every handler and the error handler.
+
+    ``request`` replaces the HTTP layer (and its timeouts) for both bot calls and polling;
+    the benchmarks pass an in-process fake Bot API here.
+    """
+    base = ApplicationBuilder().token(config.token)
+    if request is not None:
+        base = base.request(request).get_updates_request(request)
+    else:
+        base = (base.connect_timeout(10).read_timeout(20).write_timeout(20).pool_timeout(10)
+                .get_updates_connect_timeout(10).get_updates_read_timeout(POLL_TIMEOUT + 10))
     builder = (
-        ApplicationBuilder()
-        .token(config.token)
-        .connect_timeout(10).read_timeout(20).write_timeout(20).pool_timeout(10)
-        .get_updates_connect_timeout(10).get_updates_read_timeout(POLL_TIMEOUT + 10)
-        .rate_limiter(AIORateLimiter(overall_max_rate=config.max_rate, max_retries=3))
+        base.rate_limiter(AIORateLimiter(overall_max_rate=config.max_rate, max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
