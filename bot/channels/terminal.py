@@ -12,7 +12,9 @@ __all__ = ["HELP_WORDS", "QUIT_WORDS", "format_turn", "review_lines", "run_human
 
 HELP_WORDS = frozenset({"help", "?"})
 QUIT_WORDS = frozenset({"quit", "exit", "q"})
+FIGURE_WORDS = frozenset({"figures", "figure"})
 HINT = "Type a number or an answer; or back, restart, menu, emergency, help, quit."
+TRAINING_HINT = "Training mode: each step shows why, with its source. Type figures for the presentation's tables."
 
 
 def review_lines(engine: Engine) -> list[str]:
@@ -50,6 +52,22 @@ def format_turn(turn: Turn) -> str:
     return "\n".join(lines)
 
 
+def _figures_command(engine: Engine, session: Session, line: str) -> str | None:
+    """In training mode, ``figures [N|ID]`` shows the presentation's figures (else None).
+
+    An option of the current step with the same id or label still wins.
+    """
+    words = line.split(maxsplit=1)
+    if not session.training or not words or words[0].casefold() not in FIGURE_WORDS:
+        return None
+    typed = " ".join(line.split()).casefold()
+    if any(typed in (o.id.casefold(), o.label.casefold()) for o in engine.current(session).options):
+        return None
+    from bot.figures import figures_reply  # only trainers need it
+
+    return figures_reply(words[1] if len(words) > 1 else "")
+
+
 def _first_turn(engine: Engine, session: Session, flow_id: str | None) -> Turn:
     return engine.start(session, flow_id) if flow_id else engine.current(session)
 
@@ -77,7 +95,8 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
             out.write("> ")
         out.flush()
 
-    show(format_turn(_first_turn(engine, session, flow_id)) + f"\n\n{HINT}")
+    hint = f"{HINT}\n{TRAINING_HINT}" if session.training else HINT
+    show(format_turn(_first_turn(engine, session, flow_id)) + f"\n\n{hint}")
     for line in lines:
         word = " ".join(line.split()).casefold()
         if word in QUIT_WORDS:
@@ -85,6 +104,10 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
         if word in HELP_WORDS:
             help_text = "\n".join([engine.ui("help"), "", *review_lines(engine)])
             show(help_text + "\n\n" + format_turn(engine.current(session)))
+            continue
+        figures = _figures_command(engine, session, line)
+        if figures is not None:
+            show("\n" + figures + "\n\n" + format_turn(engine.current(session)))
             continue
         show("\n" + format_turn(engine.handle_text(session, line)))
     out.write("\n")
