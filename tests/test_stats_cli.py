@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CliRunner, cli_command
-from test_stats_fixtures import make_flows_dir
+from test_stats_fixtures import CliRunner, cli_command, make_flows_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 

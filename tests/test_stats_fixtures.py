@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.engine import Engine, Session
 from bot.flows import FlowSet, load_flows
 
 ROOT = Path(__file__).resolve().parents[1]
+
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
+"""The type of the ``run_cli`` fixture from ``tests/conftest.py``."""
 
 DEMO_FLOW = """\
 # yaml-language-server: $schema=schema.json
@@ -73,6 +79,16 @@ TO_CALL_NOW = ("yes",)  # 2 steps
 TO_CHILD = ("no", "yes")  # 3 steps
 TO_ANONYMOUS = ("no", "no", "yes")  # 4 steps
 TO_ADVICE = ("no", "no", "no")  # 4 steps
+
+
+def cli_command() -> list[str]:
+    """The installed ``referral-bot`` console script, or ``python -m bot``.
+
+    (The same as ``tests/conftest.py``; importing ``conftest`` by name is ambiguous once
+    sub-folders have their own.)
+    """
+    script = Path(sys.executable).with_name("referral-bot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
 
 
 def make_flows_dir(folder: Path) -> Path:

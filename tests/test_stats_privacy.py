@@ -14,8 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import cli_command
-from test_stats_fixtures import all_cells, load_demo, make_flows_dir
+from test_stats_fixtures import all_cells, cli_command, load_demo, make_flows_dir
 
 from bot.engine import Engine
 from bot.stats import Recorder

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 from botapi import FakeBotApi
 from botapi.fixtures import bot_api  # noqa: F401  (fixture)
-from conftest import cli_command
-from test_stats_fixtures import all_cells, make_flows_dir
+from test_stats_fixtures import all_cells, cli_command, make_flows_dir
 
 from bot.stats import build_report
 

@@ -191,7 +191,7 @@ def test_summary_text_fits_a_telegram_message(filled: Path) -> None:
     many = {"flows": report["flows"] * 200, "suppressed_below": 5}
     long_text = summary_text(many)  # type: ignore[arg-type]
     assert len(long_text) <= 4096
-    assert "more flows: run `referral-bot stats`" in long_text
+    assert "more flows: run referral-bot stats for them." in long_text
     assert summary_text({"flows": [], "suppressed_below": 5}) == "Flow statistics: no runs recorded yet."
 
 

@@ -109,7 +109,7 @@ def summary_text(report: Report, *, limit: int = MAX_TEXT) -> str:
     body: list[str] = []
     for index, f in enumerate(flows):
         block = ["", *_summary_lines(f)]
-        more = f"\n\n… and {len(flows) - index} more flows: run `referral-bot stats` for them."
+        more = f"\n\n… and {len(flows) - index} more flows: run referral-bot stats for them."
         if len("\n".join([*head, *body, *block, *tail])) + len(more) > limit:
             if not body:
                 return "\n".join([*head, *block])[: limit - 1] + "…"
