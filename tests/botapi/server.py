@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from .activity import Activity
 from .client import FakeUser
+from .faults import FAULT_MODES, fault_reply, hold
 from .methods import HANDLERS, Described
 from .models import ApiError, Call, Fault
-from .spec import Upload, load_spec
+from .spec import load_spec
 from .state import DEFAULT_ALLOWED, ApiState
 from .transport import Drop, Reply, client_gone, decode_body, make_httpd
 from .validate import check_params
@@ -38,19 +38,18 @@ from .webhook import WebhookSender
 __all__ = ["FakeBotApi"]
 
 DEFAULT_TOKEN = "123456:TEST-fake-token-not-real"
-FAULT_MODES = ("status", "timeout", "reset", "lost")
 _CONFLICT = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
              "instance is running")
 _WEBHOOK_ACTIVE = ("Conflict: can't use getUpdates method while webhook is active; use "
                    "deleteWebhook to delete the webhook first")
 
 
-class FakeBotApi:
+class FakeBotApi(Activity):
     """The Bot API stand-in: HTTP server, chat state, fault injection and call records.
 
     Attributes:
         token: the only token accepted (others get 401 Unauthorized).
-        calls: every request, in the order answered.
+        calls: every request, in the order the requests arrived (each is added once answered).
         violations: why each request that broke the Bot API's rules was refused.
         refusals: every other refused request (stale message ids, answered queries...).
         timeout_hold: how long a ``"timeout"`` fault holds a request at most (seconds).
@@ -69,16 +68,13 @@ class FakeBotApi:
             "supports_inline_queries": False, "can_connect_to_business": False,
             "has_main_web_app": False,
         })
-        self.calls: list[Call] = []
+        super().__init__()
         self.violations: list[str] = []
         self.refusals: list[str] = []
         self.timeout_hold = 30.0
         self.users: dict[int, FakeUser] = {}
         self._faults: list[Fault] = []
         self._poll_serial = 0
-        self._inflight: dict[int, int] = {}
-        self._last_arrival: dict[int, float] = {}
-        self._last_done: dict[int, float] = {}
         self._stopping = threading.Event()
         self._httpd: Any = None
         self._thread: threading.Thread | None = None
@@ -160,8 +156,17 @@ class FakeBotApi:
         self.users[user_id] = fake
         return fake
 
-    def push_update(self, update: dict[str, Any]) -> int:
-        """Queue a raw update (``update_id`` assigned if missing); returns its ``update_id``."""
+    def push_update(self, update: dict[str, Any], *, check: bool = True) -> int:
+        """Queue a raw update (``update_id`` assigned if missing); returns its ``update_id``.
+
+        Raises:
+            ValueError: with ``check``, the update is not a valid Bot API ``Update`` (Telegram
+                would never send it).
+        """
+        if check:
+            problem = self.spec.check({"update_id": 1, **update}, ("Update",), "update")
+            if problem is not None:
+                raise ValueError(f"not a valid Bot API Update: {problem}")
         with self.state.cond:
             return self.state.push(update).update_id
 
@@ -206,105 +211,6 @@ class FakeBotApi:
                     self._faults.remove(fault)
                 return fault
         return None
-
-    def _fault_reply(self, fault: Fault) -> Reply:
-        if fault.status == 429:
-            after = fault.retry_after if fault.retry_after is not None else 1
-            return Reply(429, {"ok": False, "error_code": 429,
-                               "description": f"Too Many Requests: retry after {after}",
-                               "parameters": {"retry_after": after}})
-        try:
-            phrase = HTTPStatus(fault.status).phrase
-        except ValueError:
-            phrase = "Error"
-        payload: dict[str, Any] = {"ok": False, "error_code": fault.status, "description": phrase}
-        if fault.retry_after is not None:
-            payload["parameters"] = {"retry_after": fault.retry_after}
-        return Reply(fault.status, payload)
-
-    def _hold(self, sock: Any) -> Drop:
-        end = time.monotonic() + self.timeout_hold
-        while time.monotonic() < end and not self._stopping.is_set() and not client_gone(sock):
-            self._stopping.wait(0.02)
-        return Drop()
-
-    # -- waiting --------------------------------------------------------------------------
-
-    def wait_for_call(self, method: str, predicate: Callable[[Call], bool] | None = None,
-                      timeout: float = 5.0) -> Call:
-        """The first call of ``method`` (any case) matching ``predicate``, waiting if needed."""
-        wanted = getattr(self.spec.method(method), "name", method)
-        deadline = time.monotonic() + timeout
-        with self.state.cond:
-            while True:
-                for call in self.calls:
-                    if call.method == wanted and (predicate is None or predicate(call)):
-                        return call
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    recent = "\n  ".join(_describe(c) for c in self.calls[-15:]) or "(none)"
-                    raise AssertionError(f"no {wanted} call within {timeout} s; recent calls:"
-                                         f"\n  {recent}")
-                self.state.cond.wait(left)
-
-    def wait_delivered(self, update_id: int, timeout: float = 5.0) -> None:
-        """Block until the bot fetched update ``update_id`` (or it was posted to the webhook)."""
-        deadline = time.monotonic() + timeout
-        with self.state.cond:
-            while update_id not in self.state.delivered:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"update {update_id} was not fetched within {timeout} s "
-                                         "(is the bot running and polling this server?)")
-                self.state.cond.wait(left)
-
-    def settle(self, chat_id: int, quiet: float = 0.2, timeout: float = 5.0) -> None:
-        """Block until nothing happened in chat ``chat_id`` for ``quiet`` seconds."""
-        deadline = time.monotonic() + timeout
-        with self.state.cond:
-            while True:
-                now = time.monotonic()
-                last = max(self._last_done.get(chat_id, 0.0), self._last_arrival.get(chat_id, 0.0))
-                if not self._inflight.get(chat_id) and now - last >= quiet:
-                    return
-                if now >= deadline:
-                    raise AssertionError(f"chat {chat_id} still busy after {timeout} s")
-                self.state.cond.wait(min(quiet, deadline - now))
-
-    def wait_answered(self, chat_id: int, timeout: float = 5.0, quiet: float = 0.05) -> None:
-        """Block until the bot answered the chat's latest update and then stayed quiet.
-
-        "Answered" means at least one call concerning the chat arrived after the update was
-        fetched; "quiet" means no call for the chat is running and none ended for ``quiet`` s.
-        """
-        deadline = time.monotonic() + timeout
-        with self.state.cond:
-            while True:
-                now = time.monotonic()
-                update_id = self.state.last_update_of_chat.get(chat_id)
-                fetched = self.state.fetched_at.get(update_id) if update_id else None
-                pause: float | None = None
-                if fetched is not None and self._last_arrival.get(chat_id, -1.0) >= fetched \
-                        and not self._inflight.get(chat_id):
-                    idle = now - self._last_done.get(chat_id, now)
-                    if idle >= quiet:
-                        return
-                    pause = quiet - idle
-                if now >= deadline:
-                    raise AssertionError(self._no_answer(chat_id, update_id, fetched, timeout))
-                self.state.cond.wait(min(pause or 0.25, deadline - now))
-
-    def _no_answer(self, chat_id: int, update_id: int | None, fetched: float | None,
-                   timeout: float) -> str:
-        if update_id is None:
-            why = "no update was ever sent in this chat"
-        elif fetched is None:
-            why = f"update {update_id} was never fetched (is the bot running and polling?)"
-        else:
-            why = f"update {update_id} was fetched but the bot made no call for chat {chat_id}"
-        recent = [c for c in self.calls if c.chat_id == chat_id][-10:]
-        lines = "\n  ".join(_describe(c) for c in recent) or "(none)"
-        return f"bot did not answer within {timeout} s: {why}. Recent calls for the chat:\n  {lines}"
 
     # -- requests -------------------------------------------------------------------------
 
@@ -356,7 +262,11 @@ class FakeBotApi:
         status = outcome.status if isinstance(outcome, Reply) else 0
         self._record(Call(method.name, params, status, chat_id, arrived,
                           fault="lost" if fault is not None else None))
-        return Drop(reset=True) if fault is not None else outcome
+        if fault is None:
+            return outcome
+        if isinstance(outcome, Reply) and outcome.on_lost is not None:
+            outcome.on_lost()  # fetched updates never reached the bot: not delivered
+        return Drop(reset=True)
 
     def _run(self, name: str, returns: tuple[str, ...], params: dict[str, Any]) -> Reply:
         handler = HANDLERS.get(name)
@@ -369,10 +279,13 @@ class FakeBotApi:
                 raise ApiError(400, f"Bad Request: {name} is a real Bot API method but the fake "
                                     "does not implement it; add it to tests/botapi/methods.py",
                                violation=True)
+        value = result.result if isinstance(result, Described) else result
+        problem = self.spec.check(value, returns, "result") if returns else None
+        if problem is not None:
+            raise RuntimeError(f"{name} would return an invalid {'/'.join(returns)}: {problem}")
         if isinstance(result, Described):
-            return Reply(200, {"ok": True, "result": result.result,
-                               "description": result.description})
-        return Reply(200, {"ok": True, "result": result})
+            return Reply(200, {"ok": True, "result": value, "description": result.description})
+        return Reply(200, {"ok": True, "result": value})
 
     def _get_updates(self, p: dict[str, Any], sock: Any) -> Reply | Drop:
         state = self.state
@@ -410,21 +323,19 @@ class FakeBotApi:
 
     def _faulty(self, fault: Fault, name: str, params: dict[str, Any], chat_id: int | None,
                 arrived: float, sock: Any) -> Reply | Drop:
-        outcome: Reply | Drop
         if fault.mode == "status":
-            outcome = self._fault_reply(fault)
-        elif fault.mode == "timeout":
-            self._begin(chat_id, arrived)
-            try:
-                outcome = self._hold(sock)
-            finally:
-                self._end(chat_id)
-        else:
-            outcome = Drop(reset=True)
-        status = outcome.status if isinstance(outcome, Reply) else 0
-        description = outcome.payload.get("description") if isinstance(outcome, Reply) else None
-        self._record(Call(name, params, status, chat_id, arrived, description, fault.mode))
-        return outcome
+            reply = fault_reply(fault)
+            self._record(Call(name, params, reply.status, chat_id, arrived,
+                              reply.payload["description"], fault.mode))
+            return reply
+        self._record(Call(name, params, 0, chat_id, arrived, None, fault.mode))
+        if fault.mode == "reset":
+            return Drop(reset=True)
+        self._begin(chat_id, arrived)
+        try:
+            return hold(sock, self._stopping, self.timeout_hold)
+        finally:
+            self._end(chat_id)
 
     def _refuse(self, name: str, params: dict[str, Any], chat_id: int | None, arrived: float,
                 error: ApiError) -> Reply:
@@ -448,37 +359,3 @@ class FakeBotApi:
                 query = self.state.queries.get(str(params.get("callback_query_id")))
                 return query.chat_id if query else None
         return None
-
-    def _begin(self, chat_id: int | None, arrived: float) -> None:
-        if chat_id is None:
-            return
-        with self.state.cond:
-            self._inflight[chat_id] = self._inflight.get(chat_id, 0) + 1
-            self._last_arrival[chat_id] = arrived
-
-    def _end(self, chat_id: int | None) -> None:
-        if chat_id is None:
-            return
-        with self.state.cond:
-            self._inflight[chat_id] -= 1
-            self._last_done[chat_id] = time.monotonic()
-            self.state.cond.notify_all()
-
-    def _record(self, call: Call) -> None:
-        with self.state.cond:
-            self.calls.append(call)
-            if call.chat_id is not None:
-                self._last_arrival[call.chat_id] = max(self._last_arrival.get(call.chat_id, 0.0),
-                                                       call.at)
-                self._last_done[call.chat_id] = time.monotonic()
-            self.state.cond.notify_all()
-
-
-def _describe(call: Call) -> str:
-    shown = {k: ("<file>" if isinstance(v, Upload) else v) for k, v in call.params.items()}
-    text = repr(shown)
-    if len(text) > 160:
-        text = text[:157] + "..."
-    tail = f" -> {call.description}" if call.description else ""
-    fault = f" [fault: {call.fault}]" if call.fault else ""
-    return f"{call.method} {call.status}{fault} {text}{tail}"

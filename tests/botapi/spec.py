@@ -215,7 +215,8 @@ class Spec:
             allowed = ", ".join(
                 f'"{self.types[s].discriminator[1]}"' for s in keyed  # type: ignore[index]
             )
-            return f'{where}: field "{field}" of {t.name} must be one of {allowed}'
+            return (f'can\'t parse {t.name}: Field "{field}" must be one of {allowed}, not '
+                    f"{value.get(field)!r}")
         return self.check(value, t.subtypes, where)
 
     def _check_object(self, value: Any, t: _TypeSpec, where: str) -> str | None:
