@@ -409,3 +409,44 @@ async def test_real_application_two_users_no_cross_talk(bot_api: FakeBotApi) -> 
         alice.press("Police officer")  # the edit removed the keyboard
     with pytest.raises(AssertionError, match=r"no button matches 'Nope'.*buttons: \(none\)"):
         alice.press("Nope", message_id=alice.last().message_id)
+
+
+async def test_user_updates_parse_like_telegrams(bot_api: FakeBotApi, bot: Bot) -> None:  # noqa: F811
+    alice = bot_api.user(1001, first_name="Alice", last_name="Smith", username="alice_s")
+    group = bot_api.user(1002, chat_type="group")
+    first = alice.send("hello", wait=False)
+    alice.send_photo(caption="a photo", wait=False)
+    alice.send_sticker(wait=False)
+    alice.send_voice(wait=False)
+    alice.send_location(wait=False)
+    alice.edit(first, "hello again", wait=False)
+    group.send("/start@referral_test_bot", wait=False)
+    bot_api.channel_post("news", wait=False)
+    updates = await fetch(bot)
+    assert len(updates) == 8
+    hello, photo, sticker, voice, location, edited, command, post = updates
+    assert hello.message is not None
+    assert hello.message.from_user is not None
+    assert hello.message.from_user.full_name == "Alice Smith"
+    assert hello.message.chat.username == "alice_s"
+    assert photo.message is not None
+    assert photo.message.caption == "a photo"
+    assert len(photo.message.photo) == 2
+    assert sticker.message is not None
+    assert sticker.message.sticker is not None
+    assert voice.message is not None
+    assert voice.message.voice is not None
+    assert location.message is not None
+    assert location.message.location is not None
+    assert edited.edited_message is not None
+    assert edited.edited_message.text == "hello again"
+    assert edited.edited_message.message_id == first
+    assert command.message is not None
+    assert command.message.chat.type == "group"
+    assert command.message.chat.id == group.chat_id < 0
+    assert command.message.parse_entities(["bot_command"]) != {}
+    assert post.channel_post is not None
+    assert post.channel_post.text == "news"
+    assert [u.message.message_id for u in (hello, photo, sticker) if u.message] == [1, 2, 3]
+    with pytest.raises(ValueError, match="not a valid Bot API Update"):
+        bot_api.push_update({"message": {"text": "no id, date or chat"}})

@@ -77,7 +77,8 @@ class Activity:
     def settle(self, chat_id: int, quiet: float = 0.2, timeout: float = 5.0) -> None:
         """Block until nothing happened in chat ``chat_id`` for ``quiet`` seconds."""
         deadline = time.monotonic() + timeout
-        with self.state.cond:
+        cond = self.state.chat_cond(chat_id)
+        with cond:
             while True:
                 now = time.monotonic()
                 last = max(self._last_done.get(chat_id, 0.0), self._last_arrival.get(chat_id, 0.0))
@@ -85,7 +86,7 @@ class Activity:
                     return
                 if now >= deadline:
                     raise AssertionError(f"chat {chat_id} still busy after {timeout} s")
-                self.state.cond.wait(min(quiet, deadline - now))
+                cond.wait(min(quiet, deadline - now))
 
     def wait_answered(self, chat_id: int, timeout: float = 5.0, quiet: float = 0.05) -> None:
         """Block until the bot answered the chat's latest update and then stayed quiet.
@@ -94,7 +95,8 @@ class Activity:
         fetched; "quiet" means no call for the chat is running and none ended for ``quiet`` s.
         """
         deadline = time.monotonic() + timeout
-        with self.state.cond:
+        cond = self.state.chat_cond(chat_id)
+        with cond:
             while True:
                 now = time.monotonic()
                 update_id = self.state.last_update_of_chat.get(chat_id)
@@ -108,7 +110,7 @@ class Activity:
                     pause = quiet - idle
                 if now >= deadline:
                     raise AssertionError(self._no_answer(chat_id, update_id, fetched, timeout))
-                self.state.cond.wait(min(pause or 0.25, deadline - now))
+                cond.wait(min(pause or 0.25, deadline - now))
 
     def _no_answer(self, chat_id: int, update_id: int | None, fetched: float | None,
                    timeout: float) -> str:
@@ -135,7 +137,7 @@ class Activity:
         with self.state.cond:
             self._inflight[chat_id] -= 1
             self._last_done[chat_id] = time.monotonic()
-            self.state.cond.notify_all()
+            self.state.chat_cond(chat_id).notify_all()
 
     def _record(self, call: Call) -> None:
         with self.state.cond:
@@ -144,7 +146,7 @@ class Activity:
                 self._last_arrival[call.chat_id] = max(self._last_arrival.get(call.chat_id, 0.0),
                                                        call.at)
                 self._last_done[call.chat_id] = time.monotonic()
-            self.state.cond.notify_all()
+            self.state.notify(call.chat_id)
 
 
 def describe(call: Call) -> str:

@@ -11,7 +11,8 @@ naturally::
     alice.press_data("a:old_state:yes")    # a forged or stale tap
     assert alice.callback_answers[-1].get("text") is None
 
-Pass ``wait=False`` to send without waiting (then call :meth:`FakeUser.wait`).
+Pass ``wait=False`` to send without waiting (then call :meth:`FakeUser.wait`), and
+``timeout=`` to wait longer than 5 s (a bot subprocess that is still starting, say).
 """
 
 from __future__ import annotations
@@ -111,13 +112,14 @@ class FakeUser:
         return {"message_id": message_id, "from": self.user, "chat": self.chat,
                 "date": int(time.time()), **content}
 
-    def _push(self, update: dict[str, Any], wait: bool) -> int:
+    def _push(self, update: dict[str, Any], wait: bool, timeout: float) -> int:
         update_id = self.server.push_update(update)
         if wait:
-            self.wait()
+            self.wait(timeout)
         return update_id
 
-    def send(self, text: str, *, wait: bool = True) -> int:
+    def send(self, text: str, *, wait: bool = True,
+             timeout: float = 5.0) -> int:
         """Type ``text``; a leading ``/command`` gets a ``bot_command`` entity. Returns its id."""
         content: dict[str, Any] = {"text": text}
         match = _COMMAND.match(text)
@@ -125,7 +127,7 @@ class FakeUser:
             content["entities"] = [{"type": "bot_command", "offset": 0,
                                     "length": _utf16(match.group(0))}]
         message = self._message(**content)
-        self._push({"message": message}, wait)
+        self._push({"message": message}, wait, timeout)
         return int(message["message_id"])
 
     def _file(self, kind: str) -> dict[str, Any]:
@@ -133,7 +135,8 @@ class FakeUser:
             file_id, unique = self.server.state.new_file_id(kind)
         return {"file_id": file_id, "file_unique_id": unique}
 
-    def send_photo(self, caption: str | None = None, *, wait: bool = True) -> int:
+    def send_photo(self, caption: str | None = None, *, wait: bool = True,
+             timeout: float = 5.0) -> int:
         """Send a photo (two sizes, as Telegram sends them)."""
         small, large = self._file("photo"), self._file("photo")
         content: dict[str, Any] = {"photo": [
@@ -141,26 +144,30 @@ class FakeUser:
             {**large, "width": 1280, "height": 960, "file_size": 98000}]}
         if caption is not None:
             content["caption"] = caption
-        return self._push({"message": self._message(**content)}, wait)
+        return self._push({"message": self._message(**content)}, wait, timeout)
 
-    def send_sticker(self, *, wait: bool = True) -> int:
+    def send_sticker(self, *, wait: bool = True,
+             timeout: float = 5.0) -> int:
         """Send a sticker."""
         sticker = {**self._file("sticker"), "type": "regular", "width": 512, "height": 512,
                    "is_animated": False, "is_video": False, "emoji": "\U0001F44D"}
-        return self._push({"message": self._message(sticker=sticker)}, wait)
+        return self._push({"message": self._message(sticker=sticker)}, wait, timeout)
 
-    def send_voice(self, *, wait: bool = True) -> int:
+    def send_voice(self, *, wait: bool = True,
+             timeout: float = 5.0) -> int:
         """Send a voice note."""
         voice = {**self._file("voice"), "duration": 3, "mime_type": "audio/ogg",
                  "file_size": 12000}
-        return self._push({"message": self._message(voice=voice)}, wait)
+        return self._push({"message": self._message(voice=voice)}, wait, timeout)
 
-    def send_location(self, *, wait: bool = True) -> int:
+    def send_location(self, *, wait: bool = True,
+             timeout: float = 5.0) -> int:
         """Share a location."""
         location = {"latitude": 51.5074, "longitude": -0.1278}
-        return self._push({"message": self._message(location=location)}, wait)
+        return self._push({"message": self._message(location=location)}, wait, timeout)
 
-    def edit(self, message_id: int, text: str, *, wait: bool = True) -> int:
+    def edit(self, message_id: int, text: str, *, wait: bool = True,
+             timeout: float = 5.0) -> int:
         """Edit one of the user's own text messages (an ``edited_message`` update)."""
         state = self.server.state
         with state.cond:
@@ -175,9 +182,10 @@ class FakeUser:
         if match:
             edited["entities"] = [{"type": "bot_command", "offset": 0,
                                    "length": _utf16(match.group(0))}]
-        return self._push({"edited_message": edited}, wait)
+        return self._push({"edited_message": edited}, wait, timeout)
 
-    def press(self, label: str, *, message_id: int | None = None, wait: bool = True) -> int:
+    def press(self, label: str, *, message_id: int | None = None, wait: bool = True,
+             timeout: float = 5.0) -> int:
         """Tap the inline button whose text contains ``label`` (case-insensitive).
 
         An exact match wins over partial ones. The button is looked for in ``message_id`` or
@@ -193,9 +201,10 @@ class FakeUser:
         if button.callback_data is None:
             raise AssertionError(f"button {button.text!r} opens {button.url!r}; it sends nothing "
                                  "to the bot")
-        return self._tap(message, button.callback_data, wait)
+        return self._tap(message, button.callback_data, wait, timeout)
 
-    def press_data(self, data: str, *, message_id: int | None = None, wait: bool = True) -> int:
+    def press_data(self, data: str, *, message_id: int | None = None, wait: bool = True,
+             timeout: float = 5.0) -> int:
         """Send a callback query with any ``data``: a forged or stale button."""
         with self.server.state.cond:
             stored = self.server.state.messages.get(self.chat_id, {})
@@ -209,7 +218,7 @@ class FakeUser:
                     raise AssertionError(f"the bot has sent nothing to chat {self.chat_id}")
                 with_keys = [m for m in bots if m.snapshot().buttons]
                 message = (with_keys or bots)[-1]
-        return self._tap(message, data, wait)
+        return self._tap(message, data, wait, timeout)
 
     def _keyboard_message(self, message_id: int | None) -> StoredMessage:
         stored = self.server.state.messages.get(self.chat_id, {})
@@ -239,13 +248,13 @@ class FakeUser:
         raise AssertionError(f"{problem} {label!r} in message {message.message_id}; its "
                              f"buttons: {listing}")
 
-    def _tap(self, message: StoredMessage, data: str, wait: bool) -> int:
+    def _tap(self, message: StoredMessage, data: str, wait: bool, timeout: float) -> int:
         state = self.server.state
         with state.cond:
             chat = state.chats.get(self.chat_id, self.chat)
             query = {"id": state.new_query_id(), "from": self.user, "message": message.to_api(chat),
                      "chat_instance": self._chat_instance, "data": data}
-        return self._push({"callback_query": query}, wait)
+        return self._push({"callback_query": query}, wait, timeout)
 
     def block(self) -> None:
         """Block the bot: from now on sending to this chat answers 403 Forbidden."""

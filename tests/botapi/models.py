@@ -24,7 +24,9 @@ class Call:
         method: the canonical Bot API method name (``sendMessage`` even if sent as
             ``sendmessage``), or the path's last segment when the method is unknown.
         params: the decoded parameters (uploads are :class:`~botapi.spec.Upload` objects).
-        status: the HTTP status answered; 0 when a fault dropped the request unanswered.
+        status: the HTTP status answered; 0 when no answer was sent (a ``"timeout"`` or
+            ``"reset"`` fault, or the client left); for a ``"lost"`` fault, the status of the
+            answer that was thrown away.
         chat_id: the chat the call concerns (``chat_id``, or the chat of the callback query
             for ``answerCallbackQuery``), else ``None``.
         at: ``time.monotonic()`` when the request arrived.

@@ -63,7 +63,9 @@ class ApiState:
 
     def __init__(self, bot_user: dict[str, Any]) -> None:
         """Start empty; ``bot_user`` is the ``User`` object getMe returns."""
-        self.cond = threading.Condition(threading.RLock())
+        self._lock = threading.RLock()
+        self.cond = threading.Condition(self._lock)
+        self._chat_conds: dict[int, threading.Condition] = {}
         self.bot_user = bot_user
         self.chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[int, StoredMessage]] = {}
@@ -82,6 +84,24 @@ class ApiState:
         self.webhook_secret: str | None = None
         self.webhook_errors: list[str] = []
         self._ids = itertools.count(1)
+
+    # -- waking waiters ------------------------------------------------------------------
+
+    def chat_cond(self, chat_id: int) -> threading.Condition:
+        """A condition (on the same lock as :attr:`cond`) notified when the chat changes.
+
+        Waiting per chat keeps hundreds of simulated users from waking at every event.
+        """
+        cond = self._chat_conds.get(chat_id)
+        if cond is None:
+            cond = self._chat_conds[chat_id] = threading.Condition(self._lock)
+        return cond
+
+    def notify(self, chat_id: int | None) -> None:
+        """Wake general waiters (pollers, ``wait_for_call``) and the chat's waiters."""
+        self.cond.notify_all()
+        if chat_id is not None and chat_id in self._chat_conds:
+            self._chat_conds[chat_id].notify_all()
 
     # -- chats and messages ---------------------------------------------------------------
 
@@ -167,7 +187,7 @@ class ApiState:
         self.pending.append(pending)
         if chat_id is not None:
             self.last_update_of_chat[chat_id] = pending.update_id
-        self.cond.notify_all()
+        self.notify(chat_id)
         return pending
 
     def confirm(self, offset: int) -> None:
@@ -188,7 +208,7 @@ class ApiState:
         for u in updates:
             self.delivered[u.update_id] = self.delivered.get(u.update_id, 0) + 1
             self.fetched_at.setdefault(u.update_id, now)
-        self.cond.notify_all()
+            self.notify(u.chat_id)
 
     def unmark_fetched(self, updates: list[PendingUpdate]) -> None:
         """Undo :meth:`mark_fetched` for updates whose answer never reached the client."""
