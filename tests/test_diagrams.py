@@ -183,12 +183,14 @@ def test_svg_and_png_are_real_images_with_links_and_highlight(flowset: FlowSet) 
     for state_id in flow.states:
         assert f'href="#state-{state_id}"' in svg
     assert 'fill="darksalmon"' in svg
-    png = diagram_png(flow)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert width > 300
-    assert height > 100
-    assert width + height <= 10_000, "Telegram refuses photos whose sides add up to more than 10000"
+    for each in every_flow(flowset):
+        png = diagram_png(each, highlight=each.start)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", png[16:24])
+        assert width > 300
+        assert height > 100
+        assert width + height <= 10_000, f"{each.id}: Telegram refuses photos whose sides add up to over 10000"
+        assert max(width / height, height / width) <= 20, f"{each.id}: Telegram refuses a ratio over 20"
 
 
 def test_stale_check_passes_for_the_committed_diagrams(flowset: FlowSet) -> None:
