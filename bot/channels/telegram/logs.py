@@ -13,7 +13,7 @@ import sys
 __all__ = ["REDACTED", "RedactToken", "setup_logging"]
 
 REDACTED = "[token]"
-QUIET = ("httpx", "httpcore", "apscheduler", "tornado.access")
+QUIET = ("httpx", "httpcore", "apscheduler", "tornado.access", "transitions")
 
 
 class RedactToken(logging.Filter):
