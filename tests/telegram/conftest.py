@@ -52,7 +52,7 @@ def new_user(shared_api: FakeBotApi, shared_bot: BotProcess) -> Iterator[object]
     def make(**details: str) -> FakeUser:
         return shared_api.user(next(_user_ids), **details)  # type: ignore[arg-type]
 
-    yield make
+    return make
 
 
 @pytest.fixture(autouse=True)

@@ -131,7 +131,7 @@ def test_first_start_asks_the_role_then_shows_that_roles_menu(user: FakeUser) ->
     assert labels(question) == [ui(f"role_{r}") for r in ("officer", "partner", "public", "trainer")] + [
         ui("emergency_label")]
     tap(user, ui("role_officer"))
-    answered = [m for m in user.messages if m.message_id == question.message_id][0]
+    answered = next(m for m in user.messages if m.message_id == question.message_id)
     assert answered.buttons == []
     assert answered.text.endswith(f"➜ {ui('role_officer')}")
     menu = keyboard(user)
@@ -207,7 +207,8 @@ def test_typed_text_numbers_labels_and_words(user: FakeUser) -> None:
     assert start in keyboard(user).text
     send(user, steps[0].label.upper())
     moved = keyboard(user).text
-    assert moved != start and ui("not_understood") not in moved
+    assert moved != start
+    assert ui("not_understood") not in moved
     send(user, "back")
     assert keyboard(user).text == start
     send(user, "1")
@@ -257,7 +258,7 @@ def test_checklist_ticks_edit_the_message_in_place(user: FakeUser) -> None:
     flow, state = found[0]
     path = paths_to_outcomes(SHIPPED, flow)
     steps = next(p for p in path.values() if any(s.state == state.id for s in p))
-    before = [s for s in steps[: [s.state for s in steps].index(state.id)]]
+    before = list(steps[: [s.state for s in steps].index(state.id)])
     send(user, f"/start {flow.id}")
     walk(user, before)
     message = keyboard(user)

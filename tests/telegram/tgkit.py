@@ -31,11 +31,11 @@ __all__ = [
     "ROOT",
     "BotProcess",
     "Step",
+    "act",
     "bot_command",
     "keyboard",
     "labels",
     "paths_to_outcomes",
-    "act",
     "press",
     "send",
     "session_rows",
@@ -160,7 +160,7 @@ def _settle(user: FakeUser, before: tuple[int, int], new: int, edit: bool,
     """Wait for ``new`` new bot messages (or, with ``edit``, any edit), then for quiet."""
     deadline = time.monotonic() + timeout
     while True:
-        newest, edits = _state(user)
+        _newest, edits = _state(user)
         fresh = sum(1 for m in user.messages if m.message_id > before[0])
         if (edit and edits > before[1]) or (not edit and fresh >= new):
             user.wait(timeout=timeout, quiet=QUIET)
