@@ -126,6 +126,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
+        if len(body) < length:  # the client died mid-request: Telegram never sees half a call
+            self.close_connection = True
+            return
         path, _, query = self.path.partition("?")
         outcome = self.server.api.dispatch(path, query, self.headers.get("Content-Type", ""),
                                            body, self.connection)
