@@ -14,9 +14,8 @@ from collections.abc import Iterator
 import pytest
 from botapi import FakeBotApi, FakeUser
 from botapi.fixtures import require_spec
-from tgkit import BotProcess
+from tgkit import ADMIN_ID, BotProcess
 
-ADMIN_ID = 7_000_001
 _user_ids = itertools.count(7_100_001)
 
 

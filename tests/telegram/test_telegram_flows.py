@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botapi import FakeBotApi, FakeUser
 from tgkit import (
-    FLOWS,
+    SHIPPED,
     BotProcess,
     Step,
     act,
@@ -25,11 +25,10 @@ from tgkit import (
 )
 
 from bot.engine import Engine
-from bot.flows import FlowSet, load_flows
+from bot.flows import FlowSet
 from bot.flows.model import Flow, Outcome
 from bot.flows.text import MAX_CALLBACK_BYTES, expand
 
-SHIPPED = load_flows(FLOWS)
 FLOW_IDS = sorted(SHIPPED.flows)
 
 

@@ -19,16 +19,20 @@ from pathlib import Path
 
 from botapi import BotMessage, Button, FakeBotApi, FakeUser
 
-from bot.flows import FlowSet
+from bot.flows import FlowSet, load_flows
 from bot.flows.model import Checklist, Flow, Info, Outcome, Question
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "flows"
+SHIPPED = load_flows(FLOWS)
+ADMIN_ID = 7_000_001
 QUIET = 0.08
 
 __all__ = [
+    "ADMIN_ID",
     "FLOWS",
     "ROOT",
+    "SHIPPED",
     "BotProcess",
     "Step",
     "act",

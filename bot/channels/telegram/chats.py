@@ -76,21 +76,33 @@ def update_kind(update: object) -> str:
     return "non_text"
 
 
-def split_text(text: str, limit: int = 4096) -> list[str]:
-    """Split long text into messages at paragraph breaks, each within Telegram's limit."""
-    chunks: list[str] = []
-    current = ""
+def _pieces(text: str, limit: int) -> list[str]:
+    """Paragraphs, with any paragraph too long for one message split at lines (or cut)."""
+    pieces: list[str] = []
     for paragraph in text.split("\n\n"):
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if len(candidate) <= limit:
-            current = candidate
+        if len(paragraph) <= limit:
+            pieces.append(paragraph)
             continue
-        if current:
+        for line in paragraph.split("\n"):
+            pieces += [line[i:i + limit] for i in range(0, len(line), limit)] or [""]
+    return pieces
+
+
+def split_text(text: str, limit: int = 4096) -> list[str]:
+    """Split long text into messages at paragraph (else line) breaks, each within the limit."""
+    chunks: list[str] = []
+    current: str | None = None
+    for piece in _pieces(text, limit):
+        joined = piece if current is None else f"{current}\n\n{piece}"
+        if len(joined) <= limit:
+            current = joined
+            continue
+        if current is not None:
             chunks.append(current)
-        current = fit(paragraph, limit)
-    if current:
+        current = piece
+    if current is not None:
         chunks.append(current)
-    return chunks or [""]
+    return [c for c in chunks if c.strip()] or [fit(text, limit) or "…"]
 
 
 class Chat:
