@@ -209,6 +209,7 @@ class Handlers:
             await chat.show_current(error=stale, pressed=pressed)
             return
         turn, in_place = accepted
+        chat.save()  # before any await: a crash now must not let the same press count twice
         await _answer(query)
         await chat.reply(turn, pressed=pressed, label=_button_label(pressed, query.data), in_place=in_place)
 

@@ -1,0 +1,92 @@
+"""What a user should see for a stored session, and where one button press should take it.
+
+Both come from the project's own engine and renderer, used as the oracle: the stored session
+is rendered exactly as the bot renders it, and a press from the live keyboard is applied
+with the engine operation the button stands for.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from botapi import FakeUser
+
+from bot.channels.telegram.render import parse_callback, render_roles, render_turn
+from bot.engine import Engine, Session
+from bot.flows import Checklist, FlowSet, Info, Question
+from tests.reliability.botproc import live_keyboard
+
+__all__ = ["PLACE", "apply_action", "check_history", "place", "rendered", "view_matches"]
+
+PLACE = ("flow", "state", "history", "selected", "emergency", "role")
+"""The fields of a stored session that make up a user's place."""
+
+
+def place(session: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The place fields of a stored (or to_dict) session."""
+    return None if session is None else {k: session[k] for k in PLACE}
+
+
+def rendered(engine: Engine, session: dict[str, Any]) -> tuple[str, list[str]]:
+    """The text and button data the bot shows for a stored session (no error or notice)."""
+    s = Session.from_dict(session)
+    turn = engine.current(s)
+    message = render_roles(engine.ui) if turn.kind == "menu" and s.role is None else render_turn(turn, engine.ui)
+    assert message.markup is not None
+    data = [b.callback_data for row in message.markup.inline_keyboard for b in row if b.callback_data]
+    return message.text, [str(d) for d in data]
+
+
+def view_matches(engine: Engine, user: FakeUser, session: dict[str, Any]) -> bool:
+    """True when the user's live keyboard message shows exactly this session's step."""
+    keyboard = live_keyboard(user)
+    if keyboard is None:
+        return False
+    message_id, data = keyboard
+    text = next(m.text for m in user.messages if m.message_id == message_id)
+    want_text, want_data = rendered(engine, session)
+    return data == want_data and (text == want_text or text.endswith("\n\n" + want_text))
+
+
+def apply_action(engine: Engine, before: dict[str, Any] | None, action: str) -> dict[str, Any]:
+    """The session after one action taken from the live keyboard (or ``/start``)."""
+    session = Session.from_dict(before) if before is not None else Session(channel="telegram")
+    if action == "/start":
+        engine.menu(session)
+        return session.to_dict()
+    callback = parse_callback(action)
+    assert callback is not None, action
+    if callback.kind == "role":
+        session.role = callback.value
+        engine.menu(session)
+    elif callback.kind == "nav":
+        {"back": engine.back, "restart": engine.restart, "menu": engine.menu,
+         "emergency": engine.emergency}[callback.value](session)
+    else:
+        engine.choose(session, callback.value)
+    return session.to_dict()
+
+
+def check_history(flowset: FlowSet, session: dict[str, Any]) -> None:
+    """The stored state exists in its flow and its history is a chain of real transitions."""
+    if session["flow"] is None:
+        assert session["state"] == "menu"
+        assert session["history"] == []
+        return
+    flow = flowset.flows[session["flow"]]
+    assert session["state"] in flow.states, session
+    chain = [state for state, _ in session["history"]] + [session["state"]]
+    for before, after in itertools.pairwise(chain):
+        state = flow.states[before]
+        if isinstance(state, Question):
+            targets = {o.next for o in state.options}
+        elif isinstance(state, Checklist):
+            targets = {r.next for r in state.rules}
+        elif isinstance(state, Info):
+            targets = {state.next}
+        else:
+            raise AssertionError(f"the history passes through the outcome {before}")
+        assert after in targets, f"{before} -> {after} is not a transition of {flow.id}"
+    current = flow.states[session["state"]]
+    assert set(session["selected"]) <= {i.id for i in getattr(current, "items", ())}
