@@ -450,3 +450,25 @@ async def test_user_updates_parse_like_telegrams(bot_api: FakeBotApi, bot: Bot) 
     assert [u.message.message_id for u in (hello, photo, sticker) if u.message] == [1, 2, 3]
     with pytest.raises(ValueError, match="not a valid Bot API Update"):
         bot_api.push_update({"message": {"text": "no id, date or chat"}})
+
+
+async def test_wait_says_why_the_bot_did_not_answer(bot_api: FakeBotApi, bot: Bot) -> None:  # noqa: F811
+    alice = bot_api.user(1001)
+    with pytest.raises(AssertionError, match="no update was ever sent"):
+        alice.wait(timeout=0.1)
+    alice.send("hello", wait=False)
+    with pytest.raises(AssertionError, match=r"update 1 was never fetched \(is the bot running"):
+        alice.wait(timeout=0.1)
+    await fetch(bot)
+    with pytest.raises(AssertionError, match="fetched but the bot made no call for chat 1001"):
+        alice.wait(timeout=0.1)
+    await bot.send_message(alice.chat_id, "Hello")
+    alice.wait(timeout=1)
+    (again,) = await fetch(bot)  # not confirmed, so delivered again: it must be answered again
+    assert bot_api.delivered == {again.update_id: 2}
+    with pytest.raises(AssertionError, match=r"(?s)made no call.*sendMessage 200"):
+        alice.wait(timeout=0.1)
+    await bot.send_message(alice.chat_id, "Hello again")
+    alice.wait(timeout=1)
+    bot_api.settle(alice.chat_id, quiet=0.05)
+    assert alice.transcript() == ["Hello", "Hello again"]

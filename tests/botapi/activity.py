@@ -75,24 +75,33 @@ class Activity:
                 self.state.cond.wait(left)
 
     def settle(self, chat_id: int, quiet: float = 0.2, timeout: float = 5.0) -> None:
-        """Block until nothing happened in chat ``chat_id`` for ``quiet`` seconds."""
+        """Block until chat ``chat_id`` is idle: nothing in flight, nothing for ``quiet`` s.
+
+        The chat's latest update must have been fetched, and its fetch counts as activity, so a
+        bot that has just (re)fetched an update gets ``quiet`` seconds to start answering.
+        """
         deadline = time.monotonic() + timeout
         cond = self.state.chat_cond(chat_id)
         with cond:
             while True:
                 now = time.monotonic()
-                last = max(self._last_done.get(chat_id, 0.0), self._last_arrival.get(chat_id, 0.0))
-                if not self._inflight.get(chat_id) and now - last >= quiet:
+                update_id = self.state.last_update_of_chat.get(chat_id)
+                fetched = self.state.fetched_at.get(update_id, -1.0) if update_id else 0.0
+                last = max(self._last_done.get(chat_id, 0.0),
+                           self._last_arrival.get(chat_id, 0.0), fetched)
+                if fetched >= 0 and not self._inflight.get(chat_id) and now - last >= quiet:
                     return
                 if now >= deadline:
-                    raise AssertionError(f"chat {chat_id} still busy after {timeout} s")
+                    state = "busy" if fetched >= 0 else f"waiting for update {update_id} to be fetched"
+                    raise AssertionError(f"chat {chat_id} still {state} after {timeout} s")
                 cond.wait(min(quiet, deadline - now))
 
     def wait_answered(self, chat_id: int, timeout: float = 5.0, quiet: float = 0.05) -> None:
         """Block until the bot answered the chat's latest update and then stayed quiet.
 
         "Answered" means at least one call concerning the chat arrived after the update was
-        fetched; "quiet" means no call for the chat is running and none ended for ``quiet`` s.
+        last fetched (a redelivered update must be answered again); "quiet" means no call for
+        the chat is running and none ended for ``quiet`` s.
         """
         deadline = time.monotonic() + timeout
         cond = self.state.chat_cond(chat_id)

@@ -207,7 +207,7 @@ class ApiState:
         now = time.monotonic()
         for u in updates:
             self.delivered[u.update_id] = self.delivered.get(u.update_id, 0) + 1
-            self.fetched_at.setdefault(u.update_id, now)
+            self.fetched_at[u.update_id] = now  # the latest delivery
             self.notify(u.chat_id)
 
     def unmark_fetched(self, updates: list[PendingUpdate]) -> None:

@@ -51,7 +51,7 @@ class WebhookSender:
                     state.cond.wait(0.1)
                     continue
                 update, url, secret = batch[0], str(state.webhook_url), state.webhook_secret
-                state.fetched_at.setdefault(update.update_id, time.monotonic())
+                state.fetched_at[update.update_id] = time.monotonic()
             error = self._post(url, secret, update.payload)
             with state.cond:
                 if error is None:
