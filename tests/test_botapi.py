@@ -164,7 +164,7 @@ async def test_refuses_what_telegram_refuses(bot_api: FakeBotApi, bot: Bot, make
 
 async def test_checks_types_against_the_spec(bot_api: FakeBotApi) -> None:  # noqa: F811
     bot_api.user(7).send("hi", wait=False)
-    cases = {
+    cases: dict[str, tuple[dict[str, Any], str, str]] = {
         "message_id": ({"chat_id": 7, "message_id": "five"}, "deleteMessage",
                        'Bad Request: parameter "message_id" must be of type Integer'),
         "button": ({"chat_id": 7, "text": "Hi", "reply_markup": {"inline_keyboard": [[
@@ -396,7 +396,7 @@ async def test_real_application_two_users_no_cross_talk(bot_api: FakeBotApi) -> 
                                        asyncio.to_thread(conversation, bob, "public"))
         await app.updater.stop()
         await app.stop()
-    assert results == [["Chosen: r:p"], ["Chosen: r:m"]]
+    assert list(results) == [["Chosen: r:p"], ["Chosen: r:m"]]
     assert [m.message_id for m in alice.messages] == [2] == [m.message_id for m in bob.messages]
     assert len(alice.callback_answers) == len(bob.callback_answers) == 1
     assert set(bot_api.delivered.values()) == {1}

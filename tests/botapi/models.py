@@ -130,7 +130,7 @@ class QueryRecord:
 
     query_id: str
     user_id: int
-    chat_id: int
+    chat_id: int | None  # None for a query from an inline message
     message_id: int | None
     data: str | None
     answer: dict[str, Any] | None = None

@@ -239,13 +239,13 @@ class FakeBotApi(Activity):
             return self._refuse(name, {}, None, arrived, ApiError(
                 400, f"Bad Request: method not found: {name!r} is not a Bot API method",
                 violation=True))
-        with self.state.cond:
-            fault = self._take_fault(method.name)
         try:
             raw, _ = decode_body(content_type, body, query)
             params = check_params(self.spec, method, raw)
         except ApiError as error:
             return self._refuse(method.name, {}, None, arrived, error)
+        with self.state.cond:
+            fault = self._take_fault(method.name)
         chat_id = self._chat_of(method.name, params)
         if fault is not None and fault.mode != "lost":
             return self._faulty(fault, method.name, params, chat_id, arrived, sock)

@@ -155,13 +155,19 @@ class ApiState:
 
     def learn(self, update: dict[str, Any]) -> int | None:
         """Remember the chat, user message and callback query an update carries."""
-        chat = _chat_of(update)
-        if chat is None or not isinstance(chat.get("id"), int):
-            return None
-        chat_id: int = chat["id"]
-        self.chats.setdefault(chat_id, dict(chat))
         kind = update_kind(update)
         body = update[kind]
+        chat = _chat_of(update)
+        chat_id = chat.get("id") if chat is not None else None
+        if kind == "callback_query" and isinstance(body.get("id"), str):
+            message = body.get("message") or {}
+            self.queries[body["id"]] = QueryRecord(
+                body["id"], int(body.get("from", {}).get("id", 0)),
+                chat_id if isinstance(chat_id, int) else None, message.get("message_id"),
+                body.get("data"))
+        if chat is None or not isinstance(chat_id, int):
+            return None
+        self.chats.setdefault(chat_id, dict(chat))
         if kind in ("message", "channel_post") and isinstance(body.get("message_id"), int):
             extra = {k: v for k, v in body.items() if k not in (
                 "message_id", "chat", "from", "date", "text", "entities", "caption",
@@ -170,11 +176,6 @@ class ApiState:
                                      int(body.get("date", 0)), body.get("text"),
                                      list(body.get("entities", [])), body.get("caption"),
                                      None, extra))
-        if kind == "callback_query" and isinstance(body.get("id"), str):
-            message = body.get("message") or {}
-            self.queries[body["id"]] = QueryRecord(
-                body["id"], int(body.get("from", {}).get("id", 0)), chat_id,
-                message.get("message_id"), body.get("data"))
         return chat_id
 
     def push(self, update: dict[str, Any]) -> PendingUpdate:
