@@ -118,6 +118,7 @@ class BotProcess:
     def start(self, timeout: float = 30.0) -> BotProcess:
         """Start the bot and wait until it polls for updates."""
         began = time.monotonic()
+        self.folder.mkdir(parents=True, exist_ok=True)
         if self.forks is not None:
             self.pid = self.forks.spawn(self.argv, self.env, self.log_path)
         else:

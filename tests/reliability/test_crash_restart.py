@@ -34,7 +34,7 @@ from bot.engine import Engine, Session
 from bot.flows import FlowSet
 from tests.reliability.botproc import BotProcess, ForkServer, live_keyboard, stored_session, wait_until
 from tests.reliability.statsdb import check_stats_db, stats_rows
-from tests.reliability.views import apply_action, check_history, place, view_matches
+from tests.reliability.views import act, apply_action, check_history, place, view_matches
 
 KILLS = 50
 USERS = 6
@@ -51,13 +51,6 @@ def choose(rng: random.Random, user: FakeUser, session: dict[str, Any] | None) -
     if answers and rng.random() < 0.8:
         return rng.choice(answers)
     return rng.choice(data)
-
-
-def act(user: FakeUser, action: str, *, wait: bool) -> None:
-    if action == "/start":
-        user.send("/start", wait=wait)
-    else:
-        user.press_data(action, wait=wait)
 
 
 class Run:

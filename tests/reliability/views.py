@@ -17,7 +17,7 @@ from bot.engine import Engine, Session
 from bot.flows import Checklist, FlowSet, Info, Question
 from tests.reliability.botproc import live_keyboard
 
-__all__ = ["PLACE", "apply_action", "check_history", "place", "rendered", "view_matches"]
+__all__ = ["PLACE", "act", "apply_action", "check_history", "place", "rendered", "view_matches"]
 
 PLACE = ("flow", "state", "history", "selected", "emergency", "role")
 """The fields of a stored session that make up a user's place."""
@@ -49,11 +49,27 @@ def view_matches(engine: Engine, user: FakeUser, session: dict[str, Any]) -> boo
     return data == want_data and (text == want_text or text.endswith("\n\n" + want_text))
 
 
+def act(user: FakeUser, action: str, *, wait: bool = True) -> None:
+    """Do one action (see :func:`apply_action`) as the user."""
+    if action.startswith("/"):
+        user.send(action, wait=wait)
+    elif action.startswith("t:"):
+        user.send(action[2:], wait=wait)
+    else:
+        user.press_data(action, wait=wait)
+
+
 def apply_action(engine: Engine, before: dict[str, Any] | None, action: str) -> dict[str, Any]:
-    """The session after one action taken from the live keyboard (or ``/start``)."""
+    """The session after one action: a button's callback data from the live keyboard, a
+    command (``/start``, ``/back``, ``/restart``, ``/menu``) or typed text (``t:TEXT``,
+    not on the role question)."""
     session = Session.from_dict(before) if before is not None else Session(channel="telegram")
-    if action == "/start":
-        engine.menu(session)
+    commands = {"/start": engine.menu, "/menu": engine.menu, "/back": engine.back, "/restart": engine.restart}
+    if action in commands:
+        commands[action](session)
+        return session.to_dict()
+    if action.startswith("t:"):
+        engine.handle_text(session, action[2:])
         return session.to_dict()
     callback = parse_callback(action)
     assert callback is not None, action
