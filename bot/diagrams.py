@@ -242,10 +242,13 @@ def _graph(flow: Flow, engine: Literal["mermaid", "graphviz"], highlight: str | 
     mermaid_title = "title: " + json.dumps(_title(flow), ensure_ascii=False)
     title = mermaid_title if engine == "mermaid" else _dot_safe(_title(flow))
     drawn: Any
-    if highlight is None:
+    if highlight is None or "get_graph" in machine.events:
+        # No model needed; and a model cannot take an option called get_graph as a trigger.
         graph = machine.graph_cls(machine)
         for outcome in outcomes:
             graph.set_node_style(outcome, "outcome")
+        if highlight is not None:
+            graph.set_node_style(highlight, "active")
         drawn = graph.get_graph(title=title)
     else:
         position = _Position()
