@@ -155,6 +155,8 @@ async def test_refuses_what_telegram_refuses(bot_api: FakeBotApi, bot: Bot, make
         await make_call(bot, alice.chat_id)
     (call,) = [c for c in bot_api.calls if c.status != 200]
     assert call.status == 400
+    if call.method == "sendMessage":  # refused calls still count as the bot acting in the chat
+        assert call.chat_id == alice.chat_id
     assert call.description is not None
     assert call.description.startswith(description)
     assert len(bot_api.violations) == 1

@@ -64,7 +64,7 @@ class FakeBotApi(Activity):
         self.state = ApiState({
             "id": int(head) if head.isdigit() else 123456, "is_bot": True,
             "first_name": "Referral Guide (test)", "username": bot_username,
-            "can_join_groups": True, "can_read_all_group_messages": False,
+            "can_join_groups": True, "can_read_all_group_messages": True,  # no privacy mode
             "supports_inline_queries": False, "can_connect_to_business": False,
             "has_main_web_app": False,
         })
@@ -241,9 +241,16 @@ class FakeBotApi(Activity):
                 violation=True))
         try:
             raw, _ = decode_body(content_type, body, query)
-            params = check_params(self.spec, method, raw)
         except ApiError as error:
             return self._refuse(method.name, {}, None, arrived, error)
+        try:
+            params = check_params(self.spec, method, raw)
+        except ApiError as error:
+            shown = {k: v for k, v in raw.items() if k in method.fields}
+            if isinstance(shown.get("chat_id"), str) and shown["chat_id"].lstrip("-").isdigit():
+                shown["chat_id"] = int(shown["chat_id"])
+            return self._refuse(method.name, raw, self._chat_of(method.name, shown), arrived,
+                                error)
         with self.state.cond:
             fault = self._take_fault(method.name)
         chat_id = self._chat_of(method.name, params)

@@ -59,7 +59,17 @@ def _chat_of(update: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class ApiState:
-    """Chats, messages, updates and queries of one fake bot."""
+    """Chats, messages, updates and queries of one fake bot.
+
+    Attributes:
+        chats: known chats by id (a chat becomes known when an update from it is pushed).
+        messages: per chat, every message by id, the bot's and the users'.
+        pending: updates not yet confirmed by the bot (getUpdates ``offset``) or posted.
+        delivered: per update id, how many times it was handed to the bot.
+        fetched_at: per update id, ``time.monotonic()`` of its latest delivery.
+        last_update_of_chat: per chat, the id of its newest update.
+        queries: callback queries by id, with their answers.
+    """
 
     def __init__(self, bot_user: dict[str, Any]) -> None:
         """Start empty; ``bot_user`` is the ``User`` object getMe returns."""
