@@ -226,7 +226,7 @@ class Handlers:
                     "emergency": engine.emergency}[callback.value]
             return move(session), False
         if callback.kind == "role":
-            if session.role is not None:
+            if not chat.on_role_screen():  # only while the role question is what the user sees
                 return None
             session.role = callback.value
             return engine.menu(session), False
