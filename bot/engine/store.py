@@ -48,6 +48,16 @@ MAX_MESSAGES = 300
 MAX_RECENT_UPDATES = 20
 _HOUR_FORMAT = "%Y-%m-%dT%H:00"
 
+# Plain SQL, not Table.upsert(): sqlite-utils probes ON CONFLICT support once by writing a
+# scratch table, and if that probe meets a locked database it falls back for good to an
+# INSERT OR IGNORE upsert that silently drops rows with NOT NULL columns.
+_COLUMNS = ("key", "session", "version", "last_active", "messages", "active_message", "recent_updates")
+_UPSERT = (
+    f"insert into sessions ({', '.join(_COLUMNS)}) values ({', '.join(':' + c for c in _COLUMNS)}) "
+    "on conflict(key) do update set "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+)
+
 migrations = Migrations("referral_bot_sessions")
 
 
@@ -262,7 +272,7 @@ class SessionStore:
                     if stored is None:
                         self.db.execute("delete from sessions where key = ?", [key])
                     else:
-                        self.db.table("sessions").upsert(stored._row(key), pk="key")
+                        self.db.execute(_UPSERT, stored._row(key))
         except sqlite3.Error as exc:
             if not self._failing:
                 self._failing = True

@@ -1,0 +1,153 @@
+"""The SQLite session store on real files: keys, expiry, redelivery, and a disk that fails."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine, FlowEvent, Session
+from bot.engine.store import (
+    MAX_RECENT_UPDATES,
+    SessionStore,
+    StoredSession,
+    StoreError,
+    hour_bucket,
+    ttl_from_env,
+)
+from bot.flows import FlowSet
+
+NOON = datetime(2026, 11, 29, 12, 34, 56, tzinfo=UTC)
+
+
+def test_round_trip_keeps_everything(tmp_path: Path, engine: Engine) -> None:
+    """A saved session comes back equal, stamped with the hour only."""
+    store = SessionStore(tmp_path / "sessions.db")
+    session = engine.new_session(channel="telegram", role="officer")
+    flow_id = sorted(engine.flowset.flows)[0]
+    engine.start(session, flow_id)
+    stored = StoredSession(session, messages=[5, 6], active_message=6, recent_updates=[41, 42])
+    key = store.key("telegram", 123456789)
+    assert store.save(key, stored, now=NOON)
+    store.close()
+
+    again = SessionStore(tmp_path / "sessions.db").load(key)
+    assert again is not None
+    assert again.session == session
+    assert (again.messages, again.active_message, again.recent_updates) == ([5, 6], 6, [41, 42])
+    assert again.last_active == datetime(2026, 11, 29, 12, tzinfo=UTC)
+
+
+def test_files_are_private_and_hold_no_chat_id(tmp_path: Path, engine: Engine) -> None:
+    """Mode 0600 for the database, its WAL files and the key; the chat id is not stored."""
+    store = SessionStore(tmp_path / "sessions.db")
+    chat_id = 987654321
+    key = store.key("telegram", chat_id)
+    assert str(chat_id) not in key
+    assert key == store.key("telegram", chat_id) != store.key("telegram", chat_id + 1)
+    assert key != store.key("terminal", chat_id)
+    store.save(key, StoredSession(engine.new_session(channel="telegram")))
+    for path in tmp_path.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    conn = sqlite3.connect(tmp_path / "sessions.db")
+    dump = "\n".join(conn.iterdump())
+    conn.close()
+    assert str(chat_id) not in dump
+    other = SessionStore(tmp_path / "elsewhere.db")
+    assert other.key("telegram", chat_id) != key, "each installation has its own secret"
+
+
+def test_redelivered_updates_are_recognised() -> None:
+    """The last few update ids are remembered, and only those."""
+    stored = StoredSession(Session())
+    for update_id in range(100, 100 + MAX_RECENT_UPDATES + 5):
+        stored.note_update(update_id)
+    assert stored.seen(100 + MAX_RECENT_UPDATES + 4)
+    assert not stored.seen(100)
+    assert len(stored.recent_updates) == MAX_RECENT_UPDATES
+
+
+def test_expiry_abandons_then_deletes(tmp_path: Path, flowset: FlowSet) -> None:
+    """Sessions idle for longer than the TTL are recorded as abandoned, then deleted."""
+    events: list[FlowEvent] = []
+    engine = Engine(flowset, listeners=[events.append])
+    store = SessionStore(tmp_path / "sessions.db", ttl=timedelta(hours=24))
+    flow_id = sorted(flowset.flows)[0]
+    old, fresh = engine.new_session(channel="telegram"), engine.new_session(channel="telegram")
+    engine.start(old, flow_id)
+    engine.start(fresh, flow_id)
+    store.save("old", StoredSession(old), now=NOON - timedelta(hours=26))
+    store.save("fresh", StoredSession(fresh), now=NOON - timedelta(hours=2))
+    old_row = store.load("old")
+    assert old_row is not None
+    assert store.is_expired(old_row, NOON)
+    events.clear()
+    assert store.sweep(engine, now=NOON) == 1
+    assert [(e.kind, e.run_id) for e in events] == [("abandoned", old.run_id)]
+    assert store.load("old") is None
+    assert store.load("fresh") is not None
+    assert len(store) == 1
+
+
+def test_a_failing_disk_keeps_sessions_in_memory_until_it_recovers(
+        tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """While another process holds the write lock, saves stay in memory; then they land."""
+    path = tmp_path / "sessions.db"
+    store = SessionStore(path, busy_timeout=0.05)
+    session = engine.new_session(channel="telegram", role="public")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        assert not store.save("k", StoredSession(session))
+        session.role = "trainer"
+        assert not store.save("k", StoredSession(session))
+        assert store.pending == 1
+        loaded = store.load("k")
+        assert loaded is not None
+        assert loaded.session.role == "trainer", "the newest place is served from memory"
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    warnings = [r for r in caplog.records if "keeping 1 session(s) in memory" in r.getMessage()]
+    assert len(warnings) == 1, "the failure is logged once, not per write"
+    assert store.flush()
+    assert store.pending == 0
+    reread = SessionStore(path).load("k")
+    assert reread is not None
+    assert reread.session.role == "trainer"
+
+
+def test_an_unopenable_database_is_a_clear_error(tmp_path: Path) -> None:
+    """A folder where the file should be: StoreError naming the path and the fix."""
+    (tmp_path / "sessions.db").mkdir()
+    with pytest.raises(StoreError, match="REFERRAL_BOT_SESSIONS_DB"):
+        SessionStore(tmp_path / "sessions.db")
+
+
+def test_a_corrupt_row_is_discarded(tmp_path: Path, engine: Engine) -> None:
+    """Unreadable JSON is treated as no session, not a crash."""
+    store = SessionStore(tmp_path / "sessions.db")
+    store.save("k", StoredSession(engine.new_session()))
+    store.db.execute("update sessions set session = 'not json' where key = 'k'")
+    assert store.load("k") is None
+
+
+@pytest.mark.parametrize(("raw", "hours"), [("", 24.0), ("48", 48.0), (" 0.5 ", 0.5)])
+def test_ttl_from_env(raw: str, hours: float) -> None:
+    """REFERRAL_BOT_SESSION_TTL_HOURS: hours as a number; empty means the default."""
+    assert ttl_from_env({"REFERRAL_BOT_SESSION_TTL_HOURS": raw}) == timedelta(hours=hours)
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "soon", "nan", "inf", "100000"])
+def test_bad_ttl_is_explained(raw: str) -> None:
+    """A bad TTL names the variable and gives an example."""
+    with pytest.raises(ValueError, match=r"REFERRAL_BOT_SESSION_TTL_HOURS must be .* such as 24"):
+        ttl_from_env({"REFERRAL_BOT_SESSION_TTL_HOURS": raw})
+
+
+def test_hour_bucket_drops_minutes_and_seconds() -> None:
+    """Only the hour is kept, in UTC."""
+    assert hour_bucket(NOON) == datetime(2026, 11, 29, 12, tzinfo=UTC)
