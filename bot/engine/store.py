@@ -51,12 +51,14 @@ _HOUR_FORMAT = "%Y-%m-%dT%H:00"
 # Plain SQL, not Table.upsert(): sqlite-utils probes ON CONFLICT support once by writing a
 # scratch table, and if that probe meets a locked database it falls back for good to an
 # INSERT OR IGNORE upsert that silently drops rows with NOT NULL columns.
-_COLUMNS = ("key", "session", "version", "last_active", "messages", "active_message", "recent_updates")
-_UPSERT = (
-    f"insert into sessions ({', '.join(_COLUMNS)}) values ({', '.join(':' + c for c in _COLUMNS)}) "
-    "on conflict(key) do update set "
-    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
-)
+_UPSERT = """
+insert into sessions (key, session, version, last_active, messages, active_message, recent_updates)
+values (:key, :session, :version, :last_active, :messages, :active_message, :recent_updates)
+on conflict(key) do update set
+    session = excluded.session, version = excluded.version, last_active = excluded.last_active,
+    messages = excluded.messages, active_message = excluded.active_message,
+    recent_updates = excluded.recent_updates
+"""
 
 migrations = Migrations("referral_bot_sessions")
 
