@@ -89,10 +89,12 @@ class BotProcess:
         flows: the flows folder (default: the shipped flows).
         forks: start through this fork server instead of a new interpreter.
         extra_env: more environment variables.
+        umask: start under this umask (through ``/bin/sh``; not with ``forks``).
     """
 
     def __init__(self, server: FakeBotApi, folder: Path, *, admins: str = "", flows: Path = FLOWS,
-                 forks: ForkServer | None = None, extra_env: dict[str, str] | None = None) -> None:
+                 forks: ForkServer | None = None, extra_env: dict[str, str] | None = None,
+                 umask: int | None = None) -> None:
         self.server = server
         self.folder = folder
         self.stats_db = folder / "data" / "stats.db"
@@ -108,6 +110,7 @@ class BotProcess:
             **(extra_env or {}),
         }
         self.argv = ["run", "--poll-timeout", "1", "--flows", str(flows)]
+        self.umask = umask
         self.pid: int | None = None
         self._popen: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -123,7 +126,10 @@ class BotProcess:
             self.pid = self.forks.spawn(self.argv, self.env, self.log_path)
         else:
             self._log = self.log_path.open("ab")
-            self._popen = subprocess.Popen([*cli_command(), *self.argv], cwd=ROOT, env=self.env,
+            command = [*cli_command(), *self.argv]
+            if self.umask is not None:
+                command = ["/bin/sh", "-c", f'umask {self.umask:03o}; exec "$0" "$@"', *command]
+            self._popen = subprocess.Popen(command, cwd=ROOT, env=self.env,
                                            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
             self.pid = self._popen.pid
         self.starts += 1

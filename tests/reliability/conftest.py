@@ -37,9 +37,9 @@ def flows(tmp_path: Path) -> tuple[Path, FlowSet]:
     return folder, load_flows(folder)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def forks() -> Iterator[ForkServer]:
-    """A fork server for fast restarts of the real bot."""
+    """A fork server for fast starts of the real bot (it only imports; each bot is a fresh fork)."""
     fork_server = ForkServer()
     try:
         yield fork_server
