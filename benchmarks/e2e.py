@@ -38,6 +38,8 @@ CHUNKS = 6
 TOKEN = "123456789:" + "B" * 35
 RESTART = "n:restart"
 WARM_CHATS = 50
+TELEGRAM_RATE = 30.0
+"""About how many messages a second Telegram accepts from one bot."""
 
 
 class _ErrorCount(logging.Handler):
@@ -198,6 +200,8 @@ def measure_e2e(ctx: Context, flowset: FlowSet) -> Results:
     results["e2e_updates"] = len(real.samples)
     results["e2e_vs_baseline"] = round(mean(baseline.samples) / mean(real.samples), 2)
     results["e2e_events_recorded"] = _events_in(ctx.scratch / "e2e-stats.db")
+    # Telegram lets a bot send about 30 messages a second; each press here sends one message.
+    results["e2e_headroom_vs_telegram_limit"] = round(float(results["e2e_updates_per_s"] or 0) / TELEGRAM_RATE, 1)
     return results
 
 

@@ -60,7 +60,9 @@ def measure_writer(ctx: Context, flowset: FlowSet) -> Results:
     if not flushed or written != total or recorder.dropped:
         raise BenchmarkError(f"the statistics writer wrote {written} of {total} events "
                              f"({recorder.dropped} dropped); see the log above for the cause.")
-    return {"stats_events_per_s": round(total / elapsed), "stats_events": total}
+    size = sum(p.stat().st_size for p in ctx.scratch.glob("stats-writer.db*"))
+    return {"stats_events_per_s": round(total / elapsed), "stats_events": total,
+            "stats_db_bytes_per_event": round(size / total)}
 
 
 def measure_recording(ctx: Context, flowset: FlowSet) -> Results:
