@@ -179,3 +179,15 @@ def test_broken_flows_refuse_to_start(tmp_path: Path) -> None:
     assert f"{victim.name}:" in result.stderr
     assert "error:" in result.stderr
     assert "Refusing to start" in result.stderr
+
+
+def test_start_up_waits_for_an_unreachable_telegram(api: FakeBotApi, tmp_path: Path) -> None:
+    """getMe failing at start (a connection reset) is retried; the bot then serves as usual."""
+    api.fail("getMe", mode="reset")
+    bot = BotProcess(api, tmp_path).start()
+    assert [c.status for c in api.calls if c.method == "getMe"][:2] == [0, 200]
+    assert "cannot reach Telegram yet (NetworkError); retrying" in bot.logs()
+    user = api.user(8_500_001, first_name="Patient")
+    send(user, "/start")
+    assert ui("choose_role") in keyboard(user).text
+    assert bot.stop() == 0

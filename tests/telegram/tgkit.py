@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "flows"
 SHIPPED = load_flows(FLOWS)
 ADMIN_ID = 7_000_001
-QUIET = 0.08
+QUIET = 0.04
 
 __all__ = [
     "ADMIN_ID",
