@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
@@ -16,7 +17,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.channels.telegram.chats import CHANNEL, Chat, Services, open_chat, update_kind
 from bot.channels.telegram.extras import about_text, help_text, send_diagram, send_stats
 from bot.channels.telegram.render import fit, parse_callback, render_turn
-from bot.channels.telegram.send import retrying
+from bot.channels.telegram.send import delete_quietly, retrying
 from bot.engine import Session, Turn
 from bot.engine.machine import DONE
 from bot.flows.model import ROLES
@@ -26,7 +27,7 @@ __all__ = ["EMERGENCY_TEXT", "Handlers"]
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
-EMERGENCY_TEXT = re.compile(r"^\W*(?:999|emergency|help me)\W*$", re.IGNORECASE)
+EMERGENCY_TEXT = re.compile(r"^\W*(?:999|emergency|help\s+me)\W*$", re.IGNORECASE)
 
 
 def _button_label(message: Message | None, data: str | None) -> str | None:
@@ -158,14 +159,12 @@ class Handlers:
         chat = self._open(update, context)
         if chat is None:
             return
-        from bot.channels.telegram.send import delete_quietly
-
         self.engine.abandon(chat.session)
         self.services.store.delete(chat.key)
         deleted = await delete_quietly(context.bot, chat.chat_id, list(reversed(chat.stored.messages)))
         await retrying(lambda: context.bot.send_message(chat.chat_id, self.services.ui("exit")),
                        "sendMessage")
-        log.info("update handled kind=%s exit deleted=%d", chat.kind, deleted)
+        log.info("update handled kind=%s exit delete_calls=%d", chat.kind, deleted)
 
     async def train(self, update: Update, context: Context) -> None:
         """/train: turn training mode on or off (each step then shows why it is asked)."""
@@ -276,8 +275,6 @@ class Handlers:
         error = context.error
         frames = ""
         if error is not None and error.__traceback__ is not None:
-            import traceback
-
             frames = " < ".join(f"{f.name}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)[-4:])
         log.error("error handling update kind=%s: %s at %s", update_kind(update),
                   error.__class__.__name__ if error else "unknown", frames or "-")

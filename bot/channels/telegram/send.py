@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -18,12 +19,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.channels.telegram.render import Rendered
 
-__all__ = ["ATTEMPTS", "delete_quietly", "edit_quietly", "retrying", "send", "unkey_quietly"]
+__all__ = ["ATTEMPTS", "DELETE_CHUNK", "delete_quietly", "edit_quietly", "retrying", "send", "unkey_quietly"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ATTEMPTS = 4
+DELETE_CHUNK = 100
 FIRST_DELAY = 0.5
 
 
@@ -80,12 +82,24 @@ async def unkey_quietly(bot: Bot, chat_id: int, message_id: int | None) -> bool:
 
 
 async def delete_quietly(bot: Bot, chat_id: int, message_ids: list[int]) -> int:
-    """Delete messages where Telegram allows it (private chats, under 48 hours); how many went."""
-    deleted = 0
-    for message_id in message_ids:
+    """Delete messages where Telegram allows it (private chats, under 48 hours).
+
+    Uses ``deleteMessages`` (100 ids a call, unknown ids skipped), so even a long chat is
+    cleared in a few calls; a chunk Telegram refuses is retried one message at a time.
+    Returns how many calls succeeded.
+    """
+    done = 0
+    for start in range(0, len(message_ids), DELETE_CHUNK):
+        chunk = message_ids[start:start + DELETE_CHUNK]
         try:
-            await retrying(lambda m=message_id: bot.delete_message(chat_id, m), "deleteMessage")  # type: ignore[misc]
+            await retrying(partial(bot.delete_messages, chat_id, chunk), "deleteMessages")
         except TelegramError:
+            for message_id in chunk:
+                try:
+                    await retrying(partial(bot.delete_message, chat_id, message_id), "deleteMessage")
+                except TelegramError:
+                    continue
+                done += 1
             continue
-        deleted += 1
-    return deleted
+        done += 1
+    return done
