@@ -162,10 +162,11 @@ def test_fifty_sigkills_lose_no_place_and_count_nothing_twice(
     assert "error handling update" not in log
     assert not server.violations
     assert bot.starts == KILLS + 1
+    twice = sum(1 for n in server.delivered.values() if n > 1)
     print(f"crash/restart: {kills} SIGKILLs, {bot.starts} starts in {elapsed:.1f} s; presses accepted "
-          f"{run.accepted}, stale answered {run.stale_answers}; in-flight presses: redelivered and "
-          f"handled {run.redelivered}, saved but unanswered {run.crash_windows}, unhandled {run.lost}; "
-          f"{len(rows)} events")
+          f"{run.accepted}, stale answered {run.stale_answers}; in-flight actions: handled {run.redelivered}, "
+          f"saved but unanswered {run.crash_windows}, never handled {run.lost}; {twice} updates delivered "
+          f"again after a restart; {len(rows)} events")
 
 
 def at_first_question(bot: BotProcess, user: FakeUser, flow_id: str) -> dict[str, Any]:
