@@ -14,13 +14,16 @@ import sqlite3
 import time
 
 from benchmarks.core import BenchmarkError, Context, Results, mean, median
-from benchmarks.engine_turn import CHUNKS, engine_walk
+from benchmarks.engine_turn import engine_walk
 from benchmarks.paths import longest_walks
-from bot.engine import Engine, FlowEvent
+from bot.engine import Engine, FlowEvent, Session
 from bot.flows import FlowSet
 from bot.stats import EVENTS_TABLE, Recorder
 
-__all__ = ["measure_recording", "measure_writer", "sample_events"]
+__all__ = ["BATCH", "measure_recording", "measure_writer", "sample_events"]
+
+BATCH = 40
+"""Walks of each longest path per batch; the queue is flushed (untimed) between batches."""
 
 
 def sample_events(flowset: FlowSet) -> list[FlowEvent]:
@@ -76,24 +79,24 @@ def measure_recording(ctx: Context, flowset: FlowSet) -> Results:
     recorded_session = recorded.new_session(channel="telegram", role="public")
     without: list[int] = []
     with_recorder: list[int] = []
-    rounds = max(1, ctx.sizes.recording_walks // CHUNKS)
+    # Batches small enough that the default queue (10,000 events) never fills between flushes.
+    batches = max(2, -(-ctx.sizes.recording_walks // BATCH))
 
-    def run(engine: Engine, session: object, out: list[int]) -> None:
-        for _ in range(rounds):
+    def run(engine: Engine, session: Session, out: list[int]) -> None:
+        for _ in range(min(BATCH, ctx.sizes.recording_walks)):
             for walk in walks:
-                engine_walk(engine, session, walk, out)  # type: ignore[arg-type]
+                engine_walk(engine, session, walk, out)
 
     try:
         recorder.flush(timeout=30)
-        for warm in (True, False):
-            if not warm:
+        for batch in range(-2, batches):  # two warm-up batches first
+            if batch == 0:
                 without.clear()
                 with_recorder.clear()
-            for chunk in range(CHUNKS if not warm else 2):
-                pairs = [(plain, plain_session, without), (recorded, recorded_session, with_recorder)]
-                for engine, session, out in pairs if chunk % 2 == 0 else pairs[::-1]:
-                    run(engine, session, out)
-                recorder.flush(timeout=60)
+            pairs = [(plain, plain_session, without), (recorded, recorded_session, with_recorder)]
+            for engine, session, out in pairs if batch % 2 == 0 else pairs[::-1]:
+                run(engine, session, out)
+            recorder.flush(timeout=60)
     finally:
         recorder.close()
     if recorder.dropped:
