@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         return
     if webhook_url is not None and not webhook_url.startswith(("https://", "http://")):
         _fail("--webhook-url must be a full URL such as https://bot.example.org/tg.")
+    if secret_token is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret_token):
+        _fail("--secret-token (TELEGRAM_WEBHOOK_SECRET) must be 1-256 letters, digits, '_' or '-'.")
     flowset = load_or_exit(flows_dir)
 
     from telegram.error import InvalidToken, NetworkError

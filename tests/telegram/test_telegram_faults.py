@@ -154,6 +154,7 @@ def test_token_refused_by_telegram(tmp_path: Path) -> None:
     ({"REFERRAL_BOT_SESSION_TTL_HOURS": "-3"}, "REFERRAL_BOT_SESSION_TTL_HOURS must be"),
     ({"TELEGRAM_API_BASE_URL": "localhost:8081"}, "TELEGRAM_API_BASE_URL must start with http"),
     ({"REFERRAL_BOT_MAX_RATE": "fast"}, "REFERRAL_BOT_MAX_RATE must be"),
+    ({"TELEGRAM_WEBHOOK_SECRET": "not allowed!"}, "--secret-token (TELEGRAM_WEBHOOK_SECRET) must be"),
 ])
 def test_bad_settings_are_explained(env: dict[str, str], says: str, tmp_path: Path) -> None:
     """Each bad setting: one line saying what is wrong and how to fix it; exit 2."""
