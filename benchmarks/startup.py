@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -17,7 +18,10 @@ from typing import Any
 from benchmarks.core import ROOT, BenchmarkError, Context, Results, median
 from bot.flows import load_flows
 
-__all__ = ["IMPORT_PROBE", "chat_command", "measure_startup"]
+__all__ = ["IMPORT_PROBE", "PROMPT_TIMEOUT", "chat_command", "measure_startup"]
+
+PROMPT_TIMEOUT = 30.0
+"""Seconds to wait for the chat's first line before giving up."""
 
 IMPORT_PROBE = """
 import io, json, sys, time
@@ -58,6 +62,12 @@ def _first_prompt(ctx: Context) -> float:
     proc = subprocess.Popen([*chat_command(), "chat", "--json"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=_env(ctx), cwd=ROOT, text=True, encoding="utf-8")
     assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], PROMPT_TIMEOUT)
+    if not ready:
+        proc.kill()
+        proc.communicate()
+        raise BenchmarkError(f"'referral-bot chat --json' showed nothing within {PROMPT_TIMEOUT:.0f} s; "
+                             "run it by hand to see why.")
     line = proc.stdout.readline()
     elapsed = time.perf_counter() - started
     _, err = proc.communicate("", timeout=60)
