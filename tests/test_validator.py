@@ -196,8 +196,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "invalid YAML",
         "id: t\ntitle: [unclosed\n",
-        ["t.yaml:3:1: error: this is not valid YAML: while parsing a flow sequence expected ',' or ']', "
-         "but got '<stream end>'. Fix: check the indentation and quoting here; quote text that contains "
+        ["t.yaml:3:1: error: this is not valid YAML: while parsing a flow sequence did not find expected "
+         "',' or ']'. Fix: check the indentation and quoting here; quote text that contains "
          "': ' or starts with a special character such as '*', '&', '[' or '{'."],
     ),
     (
@@ -275,11 +275,44 @@ def test_control_characters(folder: Path) -> None:
     ]
 
 
-def test_deep_nesting(folder: Path) -> None:
-    assert problems(folder, "x: " + "[" * 5000 + "]" * 5000 + "\n") == [
-        "t.yaml:1:43: error: the YAML is nested more than 40 levels deep. "
-        "Fix: flatten the structure; flow files need only a few levels."
-    ]
+@pytest.mark.parametrize("depth", [500, 5000])
+def test_deep_nesting(folder: Path, depth: int) -> None:
+    found = problems(folder, "x: " + "[" * depth + "]" * depth + "\n")
+    assert len(found) == 1
+    assert found[0].startswith("t.yaml:1:")
+    assert found[0].endswith(": error: the YAML is nested more than 40 levels deep. "
+                             "Fix: flatten the structure; flow files need only a few levels.")
+    if depth == 500:
+        assert found[0].startswith("t.yaml:1:43:")
+
+
+PURE_PYTHON_CASES = [
+    ("id: t\ntitle: [unclosed\n", "t.yaml:3:1: error: this is not valid YAML: while parsing a flow sequence "
+     "expected ',' or ']', but got '<stream end>'."),
+    ("id: t\ntitle: a\x07b\n", "t.yaml:2:9: error: the file contains a character YAML does not allow (U+0007)."),
+    ("x: " + "[" * 5000, "t.yaml:1:43: error: the YAML is nested more than 40 levels deep."),
+    (BASE.replace("text: Question?", "text: &q Question?").replace("text: Done.", "text: *q"),
+     "t.yaml:21:11: error: YAML aliases (*name) are not allowed in flow files."),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PURE_PYTHON_CASES)
+def test_the_pure_python_parser_gives_the_same_kind_of_answers(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str) -> None:
+    from bot.flows import yamlsafe
+
+    monkeypatch.setattr(yamlsafe, "USE_LIBYAML", False)
+    found = problems(folder, text)
+    assert len(found) == 1
+    assert found[0].startswith(expected)
+
+
+def test_both_parsers_build_the_same_flows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.flows import yamlsafe
+
+    fast = load_flows(FLOWS)
+    monkeypatch.setattr(yamlsafe, "USE_LIBYAML", False)
+    assert load_flows(FLOWS) == fast
 
 
 def test_unquoted_yes_and_no_stay_text(folder: Path) -> None:

@@ -12,7 +12,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.flows.model import Mark
 from bot.flows.problems import Problem
-from bot.flows.yamlsafe import kind_name, mark_of, scalar_value
+from bot.flows.yamlsafe import is_plain, kind_name, mark_of, scalar_value
 
 __all__ = ["ID_PATTERN", "Reader"]
 
@@ -97,7 +97,7 @@ class Reader:
         if node is None:
             return None
         if not isinstance(node, ScalarNode) or (
-            node.tag.endswith(":null") and node.style is None and not allow_empty
+            node.tag.endswith(":null") and is_plain(node) and not allow_empty
         ):
             self.error(
                 node,
@@ -109,7 +109,7 @@ class Reader:
         if not allow_empty and not value.strip():
             self.error(node, f"{what} is empty.", f"write {what}.")
             return None
-        return value.strip() if node.style is None else value
+        return value.strip() if is_plain(node) else value
 
     def identifier(self, node: Node | None, what: str) -> str | None:
         """A lower_snake_case id of at most 40 characters."""

@@ -8,6 +8,7 @@ and turn every failure into a :class:`Problem` with ``file:line:column``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -23,10 +24,19 @@ from yaml.scanner import Scanner
 from bot.flows.model import Mark
 from bot.flows.problems import Problem
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "compose_file", "compose_text", "mark_of", "scalar_value"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "USE_LIBYAML", "compose_file", "compose_text", "is_plain", "mark_of",
+           "scalar_value"]
+
+try:  # libyaml's C parser, when PyYAML was built with it
+    from yaml._yaml import CParser
+
+    HAVE_LIBYAML = True
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    HAVE_LIBYAML = False
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
+USE_LIBYAML = True
 
 
 class _Refused(Exception):
@@ -34,21 +44,17 @@ class _Refused(Exception):
         self.problem = problem
 
 
-class _SafeComposer(Reader, Scanner, Parser, Composer, Resolver):
-    """A composer that refuses aliases and deep nesting."""
+class _Guards(Composer):
+    """Composer hooks shared by both parsers: no aliases, bounded depth."""
 
-    def __init__(self, text: str, path: str) -> None:
-        Reader.__init__(self, text)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-        Composer.__init__(self)
-        Resolver.__init__(self)
-        self._path = path
-        self._depth = 0
+    _path: str
+    _depth: int
+    check_event: Callable[..., bool]
+    peek_event: Callable[[], Any]
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+            event = self.peek_event()
             raise _Refused(
                 Problem(
                     _mark(self._path, event.start_mark),
@@ -59,7 +65,7 @@ class _SafeComposer(Reader, Scanner, Parser, Composer, Resolver):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                event = self.peek_event()  # type: ignore[no-untyped-call]
+                event = self.peek_event()
                 raise _Refused(
                     Problem(
                         _mark(self._path, event.start_mark),
@@ -71,6 +77,40 @@ class _SafeComposer(Reader, Scanner, Parser, Composer, Resolver):
             return node
         finally:
             self._depth -= 1
+
+
+class _PureComposer(_Guards, Reader, Scanner, Parser, Resolver):
+    """PyYAML's pure-Python scanner and parser."""
+
+    def __init__(self, text: str, path: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        Resolver.__init__(self)
+        self._path, self._depth = path, 0
+
+
+if HAVE_LIBYAML:
+
+    class _FastComposer(_Guards, CParser, Resolver):
+        """libyaml's C scanner and parser (about eight times faster); our Python composer.
+
+        ``_Guards`` comes first, so composing (and its alias and depth checks) stays in Python;
+        only the events come from C.
+        """
+
+        def __init__(self, text: str, path: str) -> None:
+            CParser.__init__(self, text)
+            Composer.__init__(self)
+            Resolver.__init__(self)
+            self._path, self._depth = path, 0
+
+
+def _composer(text: str, path: str) -> _Guards:
+    if USE_LIBYAML and HAVE_LIBYAML:
+        return _FastComposer(text, path)
+    return _PureComposer(text, path)
 
 
 def _mark(path: str, mark: Any) -> Mark:
@@ -101,14 +141,20 @@ def compose_text(text: str, path: str) -> Node | Problem:
             "the file is empty.",
             "write the flow's fields (id, title, version, status, ...); see flows/README.md.",
         )
-    composer: _SafeComposer | None = None
+    composer: _Guards | None = None
     try:
-        composer = _SafeComposer(text, path)
+        composer = _composer(text, path)
         node = composer.get_single_node()
     except _Refused as refused:
         return refused.problem
     except yaml.MarkedYAMLError as exc:
         what = " ".join(part for part in (exc.context, exc.problem) if part)
+        if "maximum nesting depth" in what:  # libyaml's own limit (1000) comes before ours
+            return Problem(
+                _mark(path, exc.problem_mark or exc.context_mark),
+                f"the YAML is nested more than {MAX_DEPTH} levels deep.",
+                "flatten the structure; flow files need only a few levels.",
+            )
         return Problem(
             _mark(path, exc.problem_mark or exc.context_mark),
             f"this is not valid YAML: {what}.",
@@ -133,7 +179,7 @@ def compose_text(text: str, path: str) -> Node | Problem:
         )
     finally:
         if composer is not None:
-            composer.dispose()
+            composer.dispose()  # type: ignore[attr-defined]
     if node is None:
         return Problem(
             Mark(path, 1, 1),
@@ -189,6 +235,11 @@ _CONSTRUCTOR = SafeConstructor()
 def scalar_value(node: ScalarNode) -> Any:
     """Resolve a scalar node as YAML's safe loader would (int, bool, date, str...)."""
     return _CONSTRUCTOR.construct_object(node, deep=True)
+
+
+def is_plain(node: ScalarNode) -> bool:
+    """True for an unquoted scalar (the C parser says '' where the Python one says None)."""
+    return not node.style
 
 
 def kind_name(node: Node) -> str:
