@@ -44,11 +44,8 @@ class Engine:
     def _emit(self, session: Session, kind: EventKind, outcome: str | None = None) -> None:
         if not self._listeners:
             return
-        event = FlowEvent(
-            kind=kind, flow=session.flow, version=session.version, state=session.state,
-            run_id=session.run_id, channel=session.channel, role=session.role,
-            training=session.training, step=session.steps, outcome=outcome,
-        )
+        event = FlowEvent(kind, session.flow, session.version, session.state, session.run_id,
+                          session.channel, session.role, session.training, session.steps, outcome)
         for listener in self._listeners:
             try:
                 listener(event)

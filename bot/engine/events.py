@@ -14,9 +14,13 @@ EVENT_KINDS: tuple[EventKind, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FlowEvent:
-    """One event of one run. ``run_id`` is random; there is no user or chat id here."""
+    """One event of one run. ``run_id`` is random; there is no user or chat id here.
+
+    Treat it as read-only. It is not ``frozen`` only because a frozen dataclass costs five
+    times as much to build, and one is built on every turn.
+    """
 
     kind: EventKind
     flow: str | None
