@@ -19,6 +19,16 @@ __all__ = ["ID_PATTERN", "Reader"]
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
+def _resolved(node: Node) -> Any:
+    """A scalar's value as YAML resolves it (a date, a number...); None for anything else."""
+    if not isinstance(node, ScalarNode):
+        return None
+    try:
+        return scalar_value(node)
+    except Exception:  # e.g. month 13: the caller reports it, nothing raises
+        return None
+
+
 class Reader:
     """Turns nodes into values; every mistake becomes a :class:`Problem`."""
 
@@ -129,12 +139,7 @@ class Reader:
         """A calendar date written as YYYY-MM-DD."""
         if node is None:
             return None
-        value: Any = None
-        if isinstance(node, ScalarNode):
-            try:
-                value = scalar_value(node)
-            except Exception:
-                value = None
+        value = _resolved(node)
         if not isinstance(value, date):
             self.error(
                 node,
@@ -148,12 +153,7 @@ class Reader:
         """A whole number of at least ``minimum``."""
         if node is None:
             return None
-        value: Any = None
-        if isinstance(node, ScalarNode):
-            try:
-                value = scalar_value(node)
-            except Exception:
-                value = None
+        value = _resolved(node)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.error(node, f"{what} should be a whole number of at least {minimum}.", f"write {what} as a number.")
             return None
