@@ -107,3 +107,13 @@ def test_people_mode_numbers_help_and_quit(demo_dir: Path, run_cli: CliRunner) -
 def test_training_mode_in_the_terminal(demo_dir: Path, run_cli: CliRunner) -> None:
     result = run_cli("chat", "--json", "--training", "--flows", str(demo_dir), "demo", input="")
     assert turns(result.stdout)[0]["text"] == "Is anyone in danger?\n\nWhy: Safety first. (Source: A source)"
+
+
+def test_people_mode_about_shows_the_disclaimer_review_dates_and_sources(demo_dir: Path, run_cli: CliRunner) -> None:
+    result = run_cli("chat", "--flows", str(demo_dir), "demo", input="about\nquit\n")
+    assert result.returncode == 0
+    assert "Referral Guide is guidance, not legal advice." in result.stdout
+    assert ("Demo flow (demo, version 1, published): reviewed 2026-01-01, next review due 2099-01-01; "
+            "owner: Test owner") in result.stdout
+    assert "  - A source: https://example.org/source" in result.stdout
+    assert "Is anyone in danger?" in result.stdout.split("owner: Test owner", 1)[1]

@@ -8,12 +8,14 @@ from typing import TextIO
 
 from bot.engine import Engine, Session, Turn
 
-__all__ = ["HELP_WORDS", "QUIT_WORDS", "format_turn", "review_lines", "run_human", "run_json"]
+__all__ = ["ABOUT_WORDS", "HELP_WORDS", "QUIT_WORDS", "about_text", "format_turn", "review_lines", "run_human",
+           "run_json"]
 
 HELP_WORDS = frozenset({"help", "?"})
+ABOUT_WORDS = frozenset({"about"})
 QUIT_WORDS = frozenset({"quit", "exit", "q"})
 FIGURE_WORDS = frozenset({"figures", "figure"})
-HINT = "Type a number or an answer; or back, restart, menu, emergency, help, quit."
+HINT = "Type a number or an answer; or back, restart, menu, emergency, help, about, quit."
 TRAINING_HINT = "Training mode: each step shows why, with its source. Type figures for the presentation's tables."
 
 
@@ -24,6 +26,17 @@ def review_lines(engine: Engine) -> list[str]:
         f"next review due {f.review_due.isoformat()}"
         for f in engine.flowset.flows.values()
     ]
+
+
+def about_text(engine: Engine) -> str:
+    """The disclaimer, then each flow's review dates and the sources it was checked against."""
+    lines = [engine.ui("about")]
+    for flow in engine.flowset.flows.values():
+        lines += ["", f"{flow.title} ({flow.id}, version {flow.version}, {flow.status}): reviewed "
+                      f"{flow.reviewed_on.isoformat()}, next review due {flow.review_due.isoformat()}; "
+                      f"owner: {flow.owner}"]
+        lines += [f"  - {source.title}: {source.url}" for source in flow.sources]
+    return "\n".join(lines)
 
 
 def format_turn(turn: Turn) -> str:
@@ -104,6 +117,9 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
         if word in HELP_WORDS:
             help_text = "\n".join([engine.ui("help"), "", *review_lines(engine)])
             show(help_text + "\n\n" + format_turn(engine.current(session)))
+            continue
+        if word in ABOUT_WORDS:
+            show(about_text(engine) + "\n\n" + format_turn(engine.current(session)))
             continue
         figures = _figures_command(engine, session, line)
         if figures is not None:

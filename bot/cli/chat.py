@@ -23,7 +23,7 @@ __all__ = ["chat"]
 def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | None) -> None:
     """Chat through the flows in the terminal. Starts at the menu, or at FLOW_ID.
 
-    Type a number or an answer, or back, restart, menu, emergency, help, quit. With --json,
+    Type a number or an answer, or back, restart, menu, emergency, help, about, quit. With --json,
     every turn is one JSON object per line and each input line is an option id, a number,
     a label, or back, restart, menu or emergency; end of input exits 0.
 
