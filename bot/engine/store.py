@@ -1,37 +1,77 @@
 """Where sessions live between updates: one SQLite row per chat, under an opaque key.
 
-A row holds the session's JSON (:meth:`Session.to_dict`), its flow version, the hour it
-was last active (never an exact time), the message ids a channel may need to delete when
-the user leaves, and the ids of the last few updates handled (so a redelivered update is
-not handled twice). Rows are keyed by an HMAC of the chat, never by the chat id itself.
+A row (:class:`bot.engine.stored.StoredSession`) holds the session's JSON
+(:meth:`Session.to_dict`), its flow version, the hour it was last active (never an exact
+time), the message ids a channel may need to delete when the user leaves, and the ids of
+the last few updates handled (so a redelivered update is not handled twice). Rows are
+keyed by an HMAC of the chat, never by the chat id itself.
 
-Writes are synchronous, one small transaction per update. If a write fails (disk full,
-locked, read-only, I/O error) the row stays in memory, a warning is logged once, and every
-later write retries it, so nobody loses their place while the disk is unwell.
+Two ways to write, so that an update costs one commit at most:
+
+* :meth:`SessionStore.save` commits the row at once: one statement, synchronous, before
+  the caller goes on. A channel saves this way, before any reply goes out, whenever the
+  user's place changed, the chat is new or the update was counted in the statistics, so
+  the step a user is shown is always on disk first.
+* :meth:`SessionStore.stage` only holds the row in memory. A staged row is written with
+  that chat's next :meth:`save`, or by :meth:`flush`: the Telegram bot flushes every half
+  minute, the sweep and :meth:`close` flush, and so does any write once more than
+  ``MAX_STAGED`` rows wait. A channel stages what is only bookkeeping: the id of the
+  message that carries the live keyboard, the message ids to delete on /exit, and the
+  update ids of updates that moved nobody.
+
+Durability: WAL mode with ``synchronous=NORMAL``. A commit is in the write-ahead log,
+handed to the operating system, before it returns, so it survives the process being
+killed at any moment (SIGKILL, out of memory): the failure that matters here. Only a
+power cut or kernel crash could lose the last commits, and never corrupts the file.
+Checkpoints (copying the log into the database, with fsync) run in a background thread,
+so no update waits for one; they move pages that are already durable.
+
+What a crash loses: never a place the user was shown, since places are committed before
+the reply. Only bookkeeping staged since that chat's last commit (at most half a minute
+old): (a) the live keyboard's message id, so the next reply removes the buttons of an
+older message and the keyboard that was live at the crash may stay on screen, where its
+buttons still act only on the step the user is really on (an answer carries its step and
+is refused as stale anywhere else; Back, Start again, Menu and Emergency act on the real
+place, as from any message); (b) the ids of messages sent since, which /exit then cannot
+delete; (c) the ids of updates that moved nobody, so one of those delivered again after
+the crash is answered again with the same step, and nothing is counted twice.
+
+If a write fails (disk full, locked, read-only, I/O error) the rows stay in memory, a
+warning is logged once, and every later write retries them, so nobody loses their place
+while the disk is unwell.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import os
 import secrets
 import sqlite3
+import threading
+import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlite_utils import Database, Migrations
 
 from bot.engine.engine import Engine
-from bot.engine.session import Session
+from bot.engine.stored import (
+    HOUR_FORMAT,
+    MAX_MESSAGES,
+    MAX_RECENT_UPDATES,
+    Row,
+    StoredSession,
+    hour_bucket,
+)
 
 __all__ = [
     "DEFAULT_TTL",
+    "MAX_MESSAGES",
+    "MAX_RECENT_UPDATES",
+    "MAX_STAGED",
     "TTL_ENV",
     "SessionStore",
     "StoreError",
@@ -44,21 +84,36 @@ log = logging.getLogger(__name__)
 
 TTL_ENV = "REFERRAL_BOT_SESSION_TTL_HOURS"
 DEFAULT_TTL = timedelta(hours=24)
-MAX_MESSAGES = 300
-MAX_RECENT_UPDATES = 20
-_HOUR_FORMAT = "%Y-%m-%dT%H:00"
+MAX_STAGED = 1000
+"""Staged rows held in memory before they are all written at once."""
+_WAL_FALLBACK = 10_000
+"""Pages in the write-ahead log at which a commit checkpoints, if the thread fell behind."""
 
-# Plain SQL, not Table.upsert(): sqlite-utils probes ON CONFLICT support once by writing a
-# scratch table, and if that probe meets a locked database it falls back for good to an
-# INSERT OR IGNORE upsert that silently drops rows with NOT NULL columns.
+# Plain SQL on the connection, not Table.upsert(): sqlite-utils probes ON CONFLICT support
+# once by writing a scratch table, and if that probe meets a locked database it falls back
+# for good to an INSERT OR IGNORE upsert that silently drops rows with NOT NULL columns.
+# The sqlite3 module keeps these statements prepared (its statement cache).
 _UPSERT = """
 insert into sessions (key, session, version, last_active, messages, active_message, recent_updates)
-values (:key, :session, :version, :last_active, :messages, :active_message, :recent_updates)
+values (?, ?, ?, ?, ?, ?, ?)
 on conflict(key) do update set
     session = excluded.session, version = excluded.version, last_active = excluded.last_active,
     messages = excluded.messages, active_message = excluded.active_message,
     recent_updates = excluded.recent_updates
 """
+# The same, when the row already holds this hour: the last_active index is left alone,
+# which saves writing its page to the log on almost every commit.
+_UPSERT_SAME_HOUR = """
+insert into sessions (key, session, version, last_active, messages, active_message, recent_updates)
+values (?, ?, ?, ?, ?, ?, ?)
+on conflict(key) do update set
+    session = excluded.session, version = excluded.version, messages = excluded.messages,
+    active_message = excluded.active_message, recent_updates = excluded.recent_updates
+"""
+_SELECT = "select session, messages, active_message, recent_updates, last_active from sessions where key = ?"
+_DELETE = "delete from sessions where key = ?"
+_EXPIRED = ("select key, session, messages, active_message, recent_updates, last_active from sessions "
+            "where last_active <= ?")
 
 migrations = Migrations("referral_bot_sessions")
 
@@ -80,12 +135,6 @@ class StoreError(RuntimeError):
     """The session store could not be read; the caller should not overwrite the session."""
 
 
-def hour_bucket(moment: datetime | None = None) -> datetime:
-    """``moment`` (default now) in UTC, truncated to the hour."""
-    moment = (moment or datetime.now(UTC)).astimezone(UTC)
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
 def ttl_from_env(environ: Mapping[str, str] | None = None) -> timedelta:
     """The inactivity limit from ``REFERRAL_BOT_SESSION_TTL_HOURS`` (default 24 hours).
 
@@ -103,53 +152,6 @@ def ttl_from_env(environ: Mapping[str, str] | None = None) -> timedelta:
         raise ValueError(f"{TTL_ENV} must be a number of hours between 0 and 8760, such as 24; "
                          f"got {raw[:20]!r}.")
     return timedelta(hours=hours)
-
-
-@dataclass(slots=True)
-class StoredSession:
-    """A session and what a channel keeps beside it."""
-
-    session: Session
-    messages: list[int] = field(default_factory=list)
-    active_message: int | None = None
-    recent_updates: list[int] = field(default_factory=list)
-    last_active: datetime = field(default_factory=hour_bucket)
-
-    def seen(self, update_id: int) -> bool:
-        """True when this update was handled already (a redelivery after a crash)."""
-        return update_id in self.recent_updates
-
-    def note_update(self, update_id: int) -> None:
-        """Remember that an update was handled."""
-        self.recent_updates = [*self.recent_updates, update_id][-MAX_RECENT_UPDATES:]
-
-    def note_message(self, message_id: int) -> None:
-        """Remember a message in the chat, so it can be deleted when the user leaves."""
-        if message_id not in self.messages:
-            self.messages = [*self.messages, message_id][-MAX_MESSAGES:]
-
-    def _row(self, key: str) -> dict[str, Any]:
-        return {
-            "key": key,
-            "session": json.dumps(self.session.to_dict(), ensure_ascii=False),
-            "version": self.session.version,
-            "last_active": self.last_active.strftime(_HOUR_FORMAT),
-            "messages": json.dumps(self.messages),
-            "active_message": self.active_message,
-            "recent_updates": json.dumps(self.recent_updates),
-        }
-
-    @classmethod
-    def _from_row(cls, row: Mapping[str, Any]) -> StoredSession:
-        last = datetime.strptime(str(row["last_active"]), _HOUR_FORMAT).replace(tzinfo=UTC)
-        active = row.get("active_message")
-        return cls(
-            session=Session.from_dict(json.loads(row["session"])),
-            messages=[int(m) for m in json.loads(row["messages"])],
-            active_message=int(active) if active is not None else None,
-            recent_updates=[int(u) for u in json.loads(row["recent_updates"])],
-            last_active=last,
-        )
 
 
 def _secret_for(path: Path) -> bytes:
@@ -170,6 +172,45 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+class _Checkpointer:
+    """Copies the write-ahead log into the database every ``every`` seconds, off the event loop.
+
+    Left to itself, SQLite checkpoints inside whichever commit fills the log, with an fsync
+    that stalls that update for milliseconds. Here a thread with its own connection does it
+    (the sqlite3 module lets other threads run meanwhile). Commits stay synchronous: a
+    checkpoint only copies pages that are already in the log. Should this thread fall
+    behind, SQLite's own checkpoint (at ``_WAL_FALLBACK`` pages) still bounds the log.
+    """
+
+    def __init__(self, path: Path, every: float) -> None:
+        self._stop = threading.Event()
+        uri = path.resolve().as_uri() + "?mode=rw"  # never creates a file
+        self._thread = threading.Thread(target=self._run, args=(uri, every, self._stop),
+                                        name="sessions-checkpoint", daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _run(uri: str, every: float, stop: threading.Event) -> None:
+        conn: sqlite3.Connection | None = None
+        while not stop.wait(every):
+            try:
+                if conn is None:
+                    conn = sqlite3.connect(uri, uri=True, timeout=0.5, isolation_level=None)
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                if conn is not None:
+                    conn.close()
+                conn = None  # tried again next time; SQLite's own checkpoint is the fallback
+        if conn is not None:
+            conn.close()
+
+    def stop(self) -> None:
+        """Stop the thread (it finishes any checkpoint under way first)."""
+        self._stop.set()
+        self._thread.join(5.0)
+
+
 class SessionStore:
     """SQLite-backed sessions with an in-memory fallback when writes fail.
 
@@ -179,13 +220,15 @@ class SessionStore:
         secret: the key-derivation secret; by default read from (or created as) a
             ``<name>.key`` file beside the database.
         busy_timeout: seconds to wait for a lock before a write counts as failed.
+        checkpoint_every: seconds between checkpoints of the write-ahead log, which a
+            background thread runs (see :class:`_Checkpointer`).
 
     Raises:
         StoreError: when the database cannot be created or opened at all.
     """
 
     def __init__(self, path: Path | str, *, ttl: timedelta = DEFAULT_TTL, secret: bytes | None = None,
-                 busy_timeout: float = 2.0) -> None:
+                 busy_timeout: float = 2.0, checkpoint_every: float = 1.0) -> None:
         self.path = Path(path)
         self.ttl = ttl
         self._pending: dict[str, StoredSession | None] = {}
@@ -193,22 +236,28 @@ class SessionStore:
         try:
             _create_private(self.path)
             self._secret = secret if secret is not None else _secret_for(self.path)
-            conn = sqlite3.connect(self.path, timeout=busy_timeout)
-            self.db = Database(conn)
+            # Autocommit: a lone statement is its own transaction; several share an explicit one.
+            self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
+            self.db = Database(self._conn)
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute(f"PRAGMA wal_autocheckpoint={_WAL_FALLBACK}")
             migrations.apply(self.db)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the session database {self.path}: "
                              f"{exc.__class__.__name__}: {exc}. Check that its folder exists "
                              "and is writable, or set REFERRAL_BOT_SESSIONS_DB.") from None
+        self._hmac = hmac.new(self._secret, digestmod=hashlib.sha256)
+        self._checkpointer = _Checkpointer(self.path, checkpoint_every)
+        weakref.finalize(self, self._checkpointer._stop.set)
 
     # -- keys -----------------------------------------------------------------------------------
 
     def key(self, channel: str, chat_id: int | str) -> str:
         """The opaque key of a chat: an HMAC, so the table never holds a chat id."""
-        message = f"{channel}:{chat_id}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
+        digest = self._hmac.copy()
+        digest.update(f"{channel}:{chat_id}".encode())
+        return digest.hexdigest()[:32]
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -221,14 +270,14 @@ class SessionStore:
         if key in self._pending:
             return self._pending[key]
         try:
-            rows = list(self.db.query("select * from sessions where key = ?", [key]))
+            row = self._conn.execute(_SELECT, (key,)).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the session database: {exc.__class__.__name__}") from None
-        if not rows:
+        if row is None:
             return None
         try:
-            return StoredSession._from_row(rows[0])
-        except (ValueError, TypeError, KeyError):
+            return StoredSession.from_row(row)
+        except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("a stored session could not be read and was discarded")
             return None
 
@@ -248,63 +297,102 @@ class SessionStore:
 
     @property
     def pending(self) -> int:
-        """How many writes are held in memory, waiting for the disk."""
+        """How many rows are held in memory (staged, or waiting for the disk)."""
         return len(self._pending)
 
     # -- writing ----------------------------------------------------------------------------------
 
     def save(self, key: str, stored: StoredSession, now: datetime | None = None) -> bool:
-        """Write the session, stamped with the current hour; False when it is kept in memory."""
+        """Commit the session now (one statement), stamped with the current hour.
+
+        Returns False when the disk failed: the row is then kept in memory and retried.
+        """
         stored.last_active = hour_bucket(now)
         self._pending[key] = stored
-        return self.flush()
+        if self._failing or len(self._pending) > MAX_STAGED:
+            return self.flush()
+        same_hour, row = stored.to_row(key)
+        try:
+            self._conn.execute(_UPSERT_SAME_HOUR if same_hour else _UPSERT, row)
+        except sqlite3.Error as exc:
+            self._write_failed(exc)
+            return False
+        stored.written(row)
+        del self._pending[key]
+        return True
+
+    def stage(self, key: str, stored: StoredSession, now: datetime | None = None) -> None:
+        """Hold the session in memory, to be written later (see the module docstring).
+
+        It goes with this chat's next :meth:`save`, or with the next :meth:`flush`, which
+        happens by itself once more than ``MAX_STAGED`` rows wait. While the disk is failing,
+        every call retries what is held.
+        """
+        stored.last_active = hour_bucket(now)
+        self._pending[key] = stored
+        if self._failing or len(self._pending) > MAX_STAGED:
+            self.flush()
 
     def delete(self, key: str) -> bool:
-        """Forget a session; False when the deletion is still waiting for the disk."""
+        """Forget a session now; False when the deletion is still waiting for the disk."""
         self._pending[key] = None
         return self.flush()
 
     def flush(self) -> bool:
-        """Write everything held in memory; True when nothing is left pending."""
+        """Write everything held in memory in one transaction; True when nothing is left."""
         if not self._pending:
             return True
+        conn = self._conn
+        written: list[tuple[StoredSession, Row]] = []
         try:
-            with self.db.atomic():
-                for key, stored in self._pending.items():
-                    if stored is None:
-                        self.db.execute("delete from sessions where key = ?", [key])
-                    else:
-                        self.db.execute(_UPSERT, stored._row(key))
+            conn.execute("begin immediate")
+            for key, stored in self._pending.items():
+                if stored is None:
+                    conn.execute(_DELETE, (key,))
+                    continue
+                same_hour, row = stored.to_row(key)
+                conn.execute(_UPSERT_SAME_HOUR if same_hour else _UPSERT, row)
+                written.append((stored, row))
+            conn.execute("commit")
         except sqlite3.Error as exc:
-            if not self._failing:
-                self._failing = True
-                log.warning("session store write failed (%s); keeping %d session(s) in memory "
-                            "and retrying on the next update", exc.__class__.__name__, len(self._pending))
+            self._write_failed(exc)
             return False
+        for stored, row in written:
+            stored.written(row)
         if self._failing:
             self._failing = False
             log.info("session store recovered; %d held session(s) written", len(self._pending))
         self._pending.clear()
         return True
 
+    def _write_failed(self, exc: sqlite3.Error) -> None:
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("rollback")
+            except sqlite3.Error:
+                log.debug("rolling back a failed session write failed too")
+        if not self._failing:
+            self._failing = True
+            log.warning("session store write failed (%s); keeping %d session(s) in memory "
+                        "and retrying on the next update", exc.__class__.__name__, len(self._pending))
+
     def sweep(self, engine: Engine, now: datetime | None = None) -> int:
         """Expire inactive sessions: record each as abandoned, then delete it. Returns how many."""
         moment = now or datetime.now(UTC)
-        cutoff = (moment - self.ttl).strftime(_HOUR_FORMAT)
+        cutoff = (moment - self.ttl).strftime(HOUR_FORMAT)
         self.flush()
         try:
-            rows = list(self.db.query("select * from sessions where last_active <= ?", [cutoff]))
+            rows = self._conn.execute(_EXPIRED, (cutoff,)).fetchall()
         except sqlite3.Error as exc:
             log.warning("session sweep skipped (%s)", exc.__class__.__name__)
             return 0
         expired = 0
-        for row in rows:
-            key = str(row["key"])
+        for key, *row in rows:
             if key in self._pending:
                 continue
             try:
-                stored = StoredSession._from_row(row)
-            except (ValueError, TypeError, KeyError):
+                stored: StoredSession | None = StoredSession.from_row(tuple(row))
+            except (ValueError, TypeError, KeyError, AttributeError):
                 stored = None
             if stored is not None and not self.is_expired(stored, moment):
                 continue
@@ -316,6 +404,7 @@ class SessionStore:
         return expired
 
     def close(self) -> None:
-        """Write what is pending (if the disk allows) and close the database."""
+        """Write what is held in memory (if the disk allows) and close the database."""
+        self._checkpointer.stop()
         self.flush()
         self.db.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +14,9 @@ import pytest
 
 from bot.engine import Engine, FlowEvent, Session
 from bot.engine.store import (
+    MAX_MESSAGES,
     MAX_RECENT_UPDATES,
+    MAX_STAGED,
     SessionStore,
     StoredSession,
     StoreError,
@@ -151,3 +156,141 @@ def test_bad_ttl_is_explained(raw: str) -> None:
 def test_hour_bucket_drops_minutes_and_seconds() -> None:
     """Only the hour is kept, in UTC."""
     assert hour_bucket(NOON) == datetime(2026, 11, 29, 12, tzinfo=UTC)
+
+
+def _row(path: Path, key: str) -> tuple[str, str, int | None, str] | None:
+    """(session, messages, active_message, last_active) as another process reads them."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("select session, messages, active_message, last_active from sessions where key = ?",
+                           [key]).fetchone()
+    finally:
+        conn.close()
+    return None if row is None else (str(row[0]), str(row[1]), row[2], str(row[3]))
+
+
+def test_bookkeeping_is_staged_and_goes_with_the_next_commit(tmp_path: Path, engine: Engine) -> None:
+    """stage() writes nothing; the chat's next save() (or flush) writes everything at once."""
+    path = tmp_path / "sessions.db"
+    store = SessionStore(path)
+    session = engine.new_session(channel="telegram", role="public")
+    engine.start(session, "report_concern")
+    stored = StoredSession(session, messages=[10], active_message=10)
+    assert store.save("k", stored)
+    stored.active_message = 11
+    stored.note_message(11)
+    store.stage("k", stored)
+    on_disk = _row(path, "k")
+    assert on_disk is not None
+    assert (on_disk[1], on_disk[2]) == ("[10]", 10), "staging wrote nothing"
+    assert store.pending == 1
+    loaded = store.load("k")
+    assert loaded is stored, "the newest row is served from memory"
+    engine.choose(session, engine.current(session).options[0].id)
+    assert stored.place_changed()
+    assert store.save("k", stored)
+    on_disk = _row(path, "k")
+    assert on_disk is not None
+    assert (json.loads(on_disk[0])["state"], on_disk[1], on_disk[2]) == (session.state, "[10,11]", 11)
+    assert store.pending == 0
+    assert not stored.place_changed()
+    other = StoredSession(engine.new_session(channel="telegram"))
+    store.stage("other", other)
+    assert _row(path, "other") is None
+    assert store.flush()
+    assert _row(path, "other") is not None
+    store.close()
+
+
+def test_too_many_staged_rows_are_written_together(tmp_path: Path, engine: Engine) -> None:
+    """Memory stays bounded: past MAX_STAGED rows, everything staged is written at once."""
+    path = tmp_path / "sessions.db"
+    store = SessionStore(path)
+    for n in range(MAX_STAGED):
+        store.stage(f"k{n}", StoredSession(engine.new_session(channel="telegram")))
+    assert store.pending == MAX_STAGED
+    assert _row(path, "k0") is None
+    store.stage("one-more", StoredSession(engine.new_session(channel="telegram")))
+    assert store.pending == 0
+    assert _row(path, "k0") is not None
+    assert len(store) == MAX_STAGED + 1
+    store.close()
+
+
+def test_message_ids_keep_the_newest_in_order_without_repeats(tmp_path: Path) -> None:
+    """Ids stay sorted and unique, at most MAX_MESSAGES (the newest), through the database."""
+    stored = StoredSession(Session())
+    for message_id in range(1000, 1000 + MAX_MESSAGES + 10):
+        stored.note_message(message_id)
+    assert stored.messages == list(range(1010, 1000 + MAX_MESSAGES + 10))
+    stored.note_message(1200)  # a repeat
+    stored.note_message(1005)  # older than all: it would be the oldest, so it is dropped at once
+    stored.note_message(1250 + MAX_MESSAGES)  # newer
+    assert stored.messages == [*range(1011, 1000 + MAX_MESSAGES + 10), 1250 + MAX_MESSAGES]
+    store = SessionStore(tmp_path / "sessions.db")
+    store.save("k", stored)
+    store.close()
+    again = SessionStore(tmp_path / "sessions.db").load("k")
+    assert again is not None
+    assert again.messages == stored.messages
+    again.note_message(1)
+    again.note_message(2_000_000)
+    assert again.messages == [*stored.messages[1:], 2_000_000]
+
+
+def test_rows_written_before_are_read_and_extended(tmp_path: Path, engine: Engine) -> None:
+    """A row as earlier versions wrote it (spaced JSON, ids in arrival order) still works."""
+    path = tmp_path / "sessions.db"
+    store = SessionStore(path)
+    session = engine.new_session(channel="telegram", role="officer")
+    store.db.execute(
+        "insert into sessions values (?, ?, ?, ?, ?, ?, ?)",
+        ["old", json.dumps(session.to_dict()), "", "2026-11-29T12:00", "[7, 9, 8]", 9, "[1, 2]"])
+    loaded = store.load("old")
+    assert loaded is not None
+    assert loaded.session == session
+    assert (loaded.messages, loaded.active_message, loaded.recent_updates) == ([7, 8, 9], 9, [1, 2])
+    assert not loaded.place_changed(), "an unchanged place needs no commit"
+    loaded.note_message(10)
+    assert store.save("old", loaded, now=NOON)
+    assert SessionStore(path).load("old").messages == [7, 8, 9, 10]  # type: ignore[union-attr]
+    store.close()
+
+
+def test_the_hour_is_written_when_it_changes(tmp_path: Path, engine: Engine) -> None:
+    """Saves within the hour keep the stored hour; a new hour, or a row deleted meanwhile,
+    gets the new one (expiry depends on it)."""
+    path = tmp_path / "sessions.db"
+    store = SessionStore(path)
+    stored = StoredSession(engine.new_session(channel="telegram"))
+    store.save("k", stored, now=NOON)
+    store.save("k", stored, now=NOON + timedelta(minutes=20))
+    assert _row(path, "k")[3] == "2026-11-29T12:00"  # type: ignore[index]
+    store.save("k", stored, now=NOON + timedelta(hours=2))
+    assert _row(path, "k")[3] == "2026-11-29T14:00"  # type: ignore[index]
+    assert store.delete("k")
+    store.save("k", stored, now=NOON + timedelta(hours=2, minutes=5))
+    assert _row(path, "k")[3] == "2026-11-29T14:00"  # type: ignore[index]
+    conn = sqlite3.connect(path)
+    indexed = conn.execute("select count(*) from sessions indexed by idx_sessions_last_active "
+                           "where last_active = '2026-11-29T14:00'").fetchone()[0]
+    conn.close()
+    assert indexed == 1, "the last_active index agrees with the table"
+
+
+def test_checkpoints_run_in_the_background_and_stop_on_close(tmp_path: Path, engine: Engine) -> None:
+    """The write-ahead log is copied into the database by the store's own thread (no commit
+    waits for it), and close() stops that thread."""
+    path = tmp_path / "sessions.db"
+    before = set(threading.enumerate())
+    store = SessionStore(path, checkpoint_every=0.05)
+    (thread,) = [t for t in set(threading.enumerate()) - before if t.name == "sessions-checkpoint"]
+    for n in range(200):
+        store.save(f"k{n}", StoredSession(engine.new_session(channel="telegram"), messages=range(n, n + 300)))
+    deadline = time.monotonic() + 10
+    while path.stat().st_size < 200 * 1024 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert path.stat().st_size >= 200 * 1024, "the rows reached the database file"
+    store.close()
+    assert not thread.is_alive()
+    assert len(SessionStore(path).load("k7").messages) == 300  # type: ignore[union-attr]
