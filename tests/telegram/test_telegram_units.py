@@ -156,3 +156,28 @@ def test_the_token_is_redacted_from_every_log_record() -> None:
     assert TOKEN not in formatted
     assert secret not in formatted
     assert formatted.count(REDACTED) == 3
+
+
+def test_each_distinct_step_is_rendered_once(tmp_path: Path) -> None:
+    """The bot builds a step's message once and reuses it: equal turns give the very same
+    message, exactly as render_turn builds it; the role question too."""
+    from bot.channels.telegram import Config, make_services
+
+    services = make_services(Config(token=TOKEN, stats_db=tmp_path / "stats.db",
+                                    sessions_db=tmp_path / "sessions.db"), SHIPPED)
+    engine = services.engine
+    try:
+        turns = _every_turn(engine)
+        first = [services.render(turn) for turn in turns]
+        again = [services.render(turn) for turn in _every_turn(engine)]  # equal turns, new objects
+        assert all(a is b for a, b in zip(first, again, strict=True))
+        assert first == [render_turn(turn, engine.ui) for turn in turns]
+        assert len({id(m) for m in first}) == len(set(turns))
+        roles = services.render_roles("oops", None)
+        assert services.render_roles("oops", None) is roles
+        assert roles == render_roles(engine.ui, error="oops")
+    finally:
+        services.store.close()
+        close = getattr(services.recorder, "close", None)
+        if callable(close):
+            close()

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -32,6 +31,7 @@ from telegram.request import BaseRequest
 from bot.channels.telegram.chats import CHANNEL, Services
 from bot.channels.telegram.config import Config, heartbeat_path
 from bot.channels.telegram.handlers import EMERGENCY_TEXT, Handlers
+from bot.channels.telegram.limits import RateLimiter
 from bot.channels.telegram.render import NAV_EMERGENCY
 from bot.engine import Engine
 from bot.engine.store import SessionStore
@@ -123,7 +123,7 @@ def build_application(config: Config, services: Services, *, updater: bool = Tru
         base = (base.connect_timeout(10).read_timeout(20).write_timeout(20).pool_timeout(10)
                 .get_updates_connect_timeout(10).get_updates_read_timeout(POLL_TIMEOUT + 10))
     builder = (
-        base.rate_limiter(AIORateLimiter(overall_max_rate=config.max_rate, max_retries=3))
+        base.rate_limiter(RateLimiter(config.max_rate, max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -141,6 +141,9 @@ def build_application(config: Config, services: Services, *, updater: bool = Tru
     app.add_handler(CallbackQueryHandler(h.emergency, pattern=f"^{NAV_EMERGENCY}$"), group=-1)
     app.add_handler(MessageHandler(filters.TEXT & filters.Regex(EMERGENCY_TEXT), h.emergency), group=-1)
 
+    # Button presses first: no other handler below takes a callback query, and PTB tries
+    # handlers in order, so the commonest update is matched at the first try.
+    app.add_handler(CallbackQueryHandler(h.callback))
     app.add_handler(MessageHandler(~private, h.refuse_group))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, h.non_text))
     for name, callback in (
@@ -149,7 +152,6 @@ def build_application(config: Config, services: Services, *, updater: bool = Tru
         ("train", h.train), ("diagram", h.diagram), ("stats", h.stats),
     ):
         app.add_handler(CommandHandler(name, callback, filters=private))
-    app.add_handler(CallbackQueryHandler(h.callback))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, h.text))
     app.add_handler(MessageHandler(filters.COMMAND, h.unknown_command))
     app.add_handler(MessageHandler(filters.ALL, h.non_text))
@@ -174,14 +176,16 @@ async def _initialize(app: Application) -> None:  # type: ignore[type-arg]
             delay = min(delay * 2, 30.0)
 
 
-async def _heartbeat(path: Path) -> None:
-    """Touch ``path`` while the event loop is alive, for the container's health check."""
+async def _heartbeat(path: Path, store: SessionStore) -> None:
+    """Touch ``path`` while the event loop is alive, for the container's health check, and
+    write the session bookkeeping staged since the last commit (a quiet bot commits rarely)."""
     while True:
         try:
             path.touch(mode=0o600)
             os.utime(path)
         except OSError as exc:
             log.warning("cannot write the heartbeat file (%s)", exc.__class__.__name__)
+        store.flush()
         await asyncio.sleep(HEARTBEAT_EVERY)
 
 
@@ -211,7 +215,7 @@ async def _serve(app: Application, webhook: Webhook | None, poll_timeout: float)
                                             webhook_url=webhook.url, secret_token=secret, bootstrap_retries=5,
                                             allowed_updates=Update.ALL_TYPES)
             log.info("bot running (webhook on %s:%d)", webhook.listen, webhook.port)
-        beat = asyncio.create_task(_heartbeat(heartbeat_path(services.config.sessions_db)))
+        beat = asyncio.create_task(_heartbeat(heartbeat_path(services.config.sessions_db), services.store))
         await stop.wait()
         beat.cancel()
         log.info("stopping")

@@ -25,7 +25,7 @@ from bot.channels.telegram.render import (
     render_turn,
 )
 from bot.channels.telegram.send import edit_quietly, send, unkey_quietly
-from bot.engine import Engine, Listener, Session, Turn
+from bot.engine import Engine, FlowEvent, Listener, Session, Turn
 from bot.engine.store import SessionStore, StoredSession
 
 __all__ = ["CHANNEL", "Chat", "Services", "open_chat", "split_text", "update_kind"]
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 SWEEP_EVERY = 600.0
+RENDER_CACHE = 2048
 
 
 @dataclass(slots=True)
@@ -45,6 +46,41 @@ class Services:
     config: Config
     recorder: Listener | None = None
     last_sweep: float = field(default=0.0)
+    events: int = field(default=0)
+    """How many engine events so far: an update that caused one is always committed."""
+
+    rendered: dict[object, Rendered] = field(default_factory=dict)
+    """Messages already built, by turn: a keyboard is built once, then sent many times."""
+
+    def __post_init__(self) -> None:
+        self.engine.subscribe(self._count_event)
+
+    def _count_event(self, _event: FlowEvent) -> None:
+        self.events += 1
+
+    def render(self, turn: Turn) -> Rendered:
+        """The message for a turn (the role question when ``turn`` is None), built once.
+
+        Turns and messages are immutable values, so equal turns share one message; the
+        cache is emptied whenever it grows past ``RENDER_CACHE`` entries.
+        """
+        cache = self.rendered
+        message = cache.get(turn)
+        if message is None:
+            if len(cache) >= RENDER_CACHE:
+                cache.clear()
+            message = cache[turn] = render_turn(turn, self.ui)
+        return message
+
+    def render_roles(self, error: str | None, notice: str | None) -> Rendered:
+        """The role question, with an optional error and notice, built once."""
+        key = ("roles", error, notice)
+        message = self.rendered.get(key)
+        if message is None:
+            if len(self.rendered) >= RENDER_CACHE:
+                self.rendered.clear()
+            message = self.rendered[key] = render_roles(self.ui, error=error, notice=notice)
+        return message
 
     def ui(self, key: str) -> str:
         """An interface text from ``flows/ui.yaml``."""
@@ -117,6 +153,9 @@ class Chat:
         self.stored = stored
         self.kind = kind
         self.notice = notice
+        self.events = services.events
+        self.arrived: Turn | None = None
+        """The step the user was on when the update arrived (None for a new or expired chat)."""
 
     @property
     def session(self) -> Session:
@@ -133,18 +172,33 @@ class Chat:
         return self.session.role is None and self.engine.current(self.session).kind == "menu"
 
     def save(self) -> None:
-        """Write the session (kept in memory and retried if the disk fails)."""
-        self.services.store.save(self.key, self.stored)
+        """Make the user's place durable before a reply: one commit if it changed, the chat is
+        new or the update was counted in the statistics; otherwise the row is only staged, to
+        go with the next commit (see ``bot.engine.store``)."""
+        store = self.services.store
+        if self.services.events != self.events or self.stored.place_changed():
+            self.events = self.services.events
+            store.save(self.key, self.stored)
+        else:
+            store.stage(self.key, self.stored)
+
+    def note_sent(self, message: Message, *, live: bool = False) -> None:
+        """Bookkeeping after a reply went out: the message (and, if ``live``, that it carries
+        the live keyboard) is staged, never committed on its own (see ``bot.engine.store``)."""
+        if live:
+            self.stored.active_message = message.message_id
+        self.stored.note_message(message.message_id)
+        self.services.store.stage(self.key, self.stored)
 
     def render(self, turn: Turn) -> Rendered:
         """The message for a turn; the role question stands in for the menu until a role is chosen."""
         notice = turn.notice or self.notice
         self.notice = None
         if turn.kind == "menu" and self.session.role is None:
-            return render_roles(self.services.ui, error=turn.error, notice=notice)
+            return self.services.render_roles(turn.error, notice)
         if notice != turn.notice:
             turn = dataclasses.replace(turn, notice=notice)
-        return render_turn(turn, self.services.ui)
+        return self.services.render(turn)
 
     async def reply(self, turn: Turn, *, pressed: Message | None = None, label: str | None = None,
                     in_place: bool = False) -> None:
@@ -172,10 +226,7 @@ class Chat:
                     await unkey_quietly(bot, chat_id, pressed.message_id)
             if active is not None and (pressed is None or active != pressed.message_id):
                 await unkey_quietly(bot, chat_id, active)
-            message = await send(bot, chat_id, rendered)
-            self.stored.active_message = message.message_id
-            self.stored.note_message(message.message_id)
-            self.save()
+            self.note_sent(await send(bot, chat_id, rendered), live=True)
         log.info("update handled kind=%s flow=%s state=%s", self.kind, turn.flow or "-", turn.state)
 
     async def show_current(self, *, error: str | None = None, pressed: Message | None = None) -> None:
@@ -189,9 +240,7 @@ class Chat:
             text, self.notice = f"ℹ️ {notice}\n\n{text}", None
         self.save()
         for chunk in split_text(text):
-            message = await send(self.bot, self.chat_id, Rendered(chunk, None), html=html)
-            self.stored.note_message(message.message_id)
-        self.save()
+            self.note_sent(await send(self.bot, self.chat_id, Rendered(chunk, None), html=html))
         log.info("update handled kind=%s info", self.kind)
 
 
@@ -212,7 +261,8 @@ def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
     if stored is not None and stored.seen(update.update_id):
         log.info("update skipped kind=%s: already handled", kind)
         return None
-    notice = None
+    events = services.events
+    notice, arrived = None, None
     if stored is not None and store.is_expired(stored):
         engine.abandon(stored.session)
         stored = StoredSession(engine.new_session(channel=CHANNEL), messages=stored.messages)
@@ -220,9 +270,13 @@ def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
     elif stored is None:
         stored = StoredSession(engine.new_session(channel=CHANNEL))
     else:
-        notice = engine.resume(stored.session).notice
+        arrived = engine.resume(stored.session)
+        notice = arrived.notice
     stored.note_update(update.update_id)
     message = update.message
     if message is not None:
         stored.note_message(message.message_id)
-    return Chat(services, bot, chat.id, key, stored, kind, notice)
+    opened = Chat(services, bot, chat.id, key, stored, kind, notice)
+    opened.events = events  # an expiry or a flow update counted now is committed with the reply
+    opened.arrived = arrived
+    return opened

@@ -96,8 +96,7 @@ async def send_diagram(chat: Chat) -> None:
         return
     caption = f"{flow.title}: {session.state}"[:MAX_CAPTION]
     message = await retrying(lambda: chat.bot.send_photo(chat.chat_id, png, caption=caption), "sendPhoto")
-    chat.stored.note_message(message.message_id)
-    chat.save()
+    chat.note_sent(message)
     log.info("update handled kind=%s diagram flow=%s", chat.kind, flow.id)
 
 
@@ -134,5 +133,4 @@ async def send_stats(chat: Chat, *, is_admin: bool) -> None:
         except TelegramError:
             log.warning("the statistics chart could not be sent")
             return
-    chat.stored.note_message(message.message_id)
-    chat.save()
+    chat.note_sent(message)

@@ -219,7 +219,7 @@ class Handlers:
         if callback is None:
             return None
         session, engine = chat.session, self.engine
-        now = engine.current(session)
+        now = chat.arrived or engine.current(session)  # nothing has moved the session yet
         if callback.kind == "nav":
             move = {"back": engine.back, "restart": engine.restart, "menu": engine.menu,
                     "emergency": engine.emergency}[callback.value]
