@@ -2,7 +2,8 @@
 
 :class:`Activity` is the part of :class:`~botapi.server.FakeBotApi` that records every call
 and tracks, per chat, requests in flight and the time of the last one, so tests can wait until
-the bot has answered (``FakeUser.wait``) instead of sleeping.
+the bot has answered (``FakeUser.wait``) instead of sleeping, and until a killed bot's last
+requests have been dealt with (:meth:`Activity.quiesce`).
 """
 
 from __future__ import annotations
@@ -95,6 +96,46 @@ class Activity:
                     state = "busy" if fetched >= 0 else f"waiting for update {update_id} to be fetched"
                     raise AssertionError(f"chat {chat_id} still {state} after {timeout} s")
                 cond.wait(min(quiet, deadline - now))
+
+    def quiesce(self, timeout: float = 5.0, quiet: float = 0.02) -> None:
+        """Block until the server has finished with every connection: none open, none waiting.
+
+        Call it after the bot's process has died (a SIGKILL, say), before looking at what users
+        see. A request the bot had already sent when it died still reaches the server: it may
+        wait in the listen queue or in an open connection and be handled an instant later,
+        editing a chat after the test looked at it. Once this returns, every such request has
+        been handled (its answer thrown away) or dropped, if its body was cut short. The
+        kernel closes a process's sockets before its parent can reap it, so no connection of
+        a reaped client stays open; ``quiet`` seconds of no connection at all are asked for in
+        case the loopback device delivers the last packets late.
+
+        Args:
+            timeout: seconds to wait.
+            quiet: how long there must be no connection at all.
+
+        Raises:
+            AssertionError: connections still open after ``timeout`` s (a client is still
+                running and holds keep-alive connections: stop it first).
+        """
+        deadline = time.monotonic() + timeout
+        idle_since: float | None = None
+        while True:
+            now = time.monotonic()
+            open_now = self._open_connections()
+            if open_now:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = now
+            elif now - idle_since >= quiet:
+                return
+            if open_now and now >= deadline:
+                raise AssertionError(f"{open_now} connection(s) to the fake Bot API still open after "
+                                     f"{timeout} s: stop every client (the bot) before quiesce()")
+            time.sleep(0.005)
+
+    def _open_connections(self) -> int:
+        """Connections being served or waiting to be accepted (the server overrides this)."""
+        return 0
 
     def wait_answered(self, chat_id: int, timeout: float = 5.0, quiet: float = 0.05) -> None:
         """Block until the bot answered the chat's latest update and then stayed quiet.

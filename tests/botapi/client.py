@@ -99,6 +99,17 @@ class FakeUser:
             return [dict(q.answer) for q in self.server.state.queries.values()
                     if q.user_id == self.user_id and q.answer is not None]
 
+    @property
+    def last_update_id(self) -> int | None:
+        """The id of the newest update sent in this user's chat (``None`` before the first).
+
+        ``send`` returns the new message's id, not the update's: read this right after an
+        action to know which update the bot must answer (``FakeBotApi.delivered`` is keyed by
+        it).
+        """
+        with self.server.state.cond:
+            return self.server.state.last_update_of_chat.get(self.chat_id)
+
     def transcript(self) -> list[str]:
         """The visible bot messages' texts, oldest first."""
         return [m.text for m in self.messages if not m.deleted]

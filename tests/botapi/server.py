@@ -111,6 +111,9 @@ class FakeBotApi(Activity):
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def _open_connections(self) -> int:
+        return self._httpd.connections() if self._httpd is not None else 0
+
     @property
     def port(self) -> int:
         """The port listened on (after :meth:`start`)."""
@@ -317,7 +320,7 @@ class FakeBotApi(Activity):
                 left = deadline - time.monotonic()
                 if batch or left <= 0 or self._stopping.is_set():
                     break
-                state.cond.wait(min(left, 0.05))
+                state.cond.wait(min(left, 0.02))  # and notice a dead client quickly
                 if client_gone(sock):
                     return Drop()
             state.mark_fetched(batch)

@@ -14,6 +14,7 @@ import select
 import socket
 import struct
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import BytesParser
@@ -165,20 +166,37 @@ class _Handler(BaseHTTPRequestHandler):
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default 5 drops a burst of new connections for 1 s or more
 
     def __init__(self, api: FakeBotApi) -> None:
         self.api = api
         self.open_sockets: set[socket.socket] = set()
+        # Held while a connection moves from the listen queue into open_sockets, and while
+        # connections() looks at both, so that no connection is ever in neither place.
+        self._connections = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.open_sockets.add(request)
-        super().process_request(request, client_address)
+    def get_request(self) -> tuple[socket.socket, Any]:
+        with self._connections:
+            request, client_address = self.socket.accept()
+            self.open_sockets.add(request)
+        return request, client_address
 
     def shutdown_request(self, request: Any) -> None:
-        self.open_sockets.discard(request)
+        # Called once the request's handler has finished (or it was never started).
+        with self._connections:
+            self.open_sockets.discard(request)
         with contextlib.suppress(OSError):
             super().shutdown_request(request)
+
+    def connections(self) -> int:
+        """Connections accepted and not yet finished, plus one if any waits to be accepted."""
+        with self._connections:
+            try:
+                waiting, _, _ = select.select([self.socket], [], [], 0)
+            except (OSError, ValueError):  # the listening socket is closed: nothing waits
+                waiting = []
+            return len(self.open_sockets) + (1 if waiting else 0)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Client disconnects are normal here; anything else is printed by the default."""
@@ -187,7 +205,9 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def close_all(self) -> None:
         """Close every open connection (keep-alive clients notice the server stopped)."""
-        for sock in list(self.open_sockets):
+        with self._connections:
+            open_now = list(self.open_sockets)
+        for sock in open_now:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
