@@ -115,12 +115,15 @@ class BotProcess:
         self._popen: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self.starts = 0
+        self.started_at = 0.0
+        """``time.monotonic()`` when the latest start began: every call made after it is this
+        process's (a killed one has been dealt with, see :meth:`kill`)."""
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self, timeout: float = 30.0) -> BotProcess:
-        """Start the bot and wait until it polls for updates."""
-        began = time.monotonic()
+        """Start the bot and wait until it polls for updates (:attr:`started_at` is set first)."""
+        began = self.started_at = time.monotonic()
         self.folder.mkdir(parents=True, exist_ok=True)
         if self.forks is not None:
             self.pid = self.forks.spawn(self.argv, self.env, self.log_path)
@@ -168,11 +171,17 @@ class BotProcess:
         return self.forks.wait(self.pid)
 
     def kill(self) -> int:
-        """SIGKILL: no handler, no cleanup, no flush. Returns the status (-9)."""
+        """SIGKILL: no handler, no cleanup, no flush. Returns the status (-9).
+
+        Returns once the fake Bot API has dealt with every request the dead process had sent
+        (:meth:`FakeBotApi.quiesce`): a reply already on the wire can no longer change a chat
+        after the caller looked at it.
+        """
         assert self.pid is not None
         os.kill(self.pid, signal.SIGKILL)
         code = self._wait(10)
         self.pid = None
+        self.server.quiesce()
         return code
 
     def stop(self, timeout: float = 20.0) -> int:

@@ -33,7 +33,7 @@ from bot.flows import FlowSet
 from tests.reliability.botproc import TOKEN, BotProcess, ForkServer, live_keyboard, stored_session, wait_until
 from tests.reliability.conftest import FULL
 from tests.reliability.statsdb import check_stats_db
-from tests.reliability.views import act, apply_action, place, view_matches
+from tests.reliability.views import act, apply_action, place, reply_shown, view_matches
 
 USERS = 5
 ROUNDS = 9
@@ -90,10 +90,15 @@ class Conversations:
         before = self.known[user.user_id]
         action = choose(self.rngs[user.user_id], user, before)
         expected = apply_action(self.engine, before, action)
+        since = time.monotonic()
         act(user, action, wait=False)
         self.actions += 1
 
         def settled() -> bool:
+            # The reply's keyboard must have gone out first: while a fault holds the answer
+            # back, the old step is still on screen and may look exactly like the new one.
+            if not reply_shown(self.server, user, since):
+                return False
             stored = stored_session(self.bot, user.chat_id)
             if stored is None or place(stored) != place(expected) or not view_matches(self.engine, user, stored):
                 return False

@@ -10,14 +10,24 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from botapi import FakeUser
+from botapi import FakeBotApi, FakeUser
 
 from bot.channels.telegram.render import parse_callback, render_roles, render_turn
 from bot.engine import Engine, Session
 from bot.flows import Checklist, FlowSet, Info, Question
 from tests.reliability.botproc import live_keyboard
 
-__all__ = ["PLACE", "act", "apply_action", "check_history", "place", "rendered", "view_matches"]
+__all__ = [
+    "PLACE",
+    "act",
+    "acts_on",
+    "apply_action",
+    "check_history",
+    "place",
+    "rendered",
+    "reply_shown",
+    "view_matches",
+]
 
 PLACE = ("flow", "state", "history", "selected", "emergency", "role")
 """The fields of a stored session that make up a user's place."""
@@ -49,14 +59,54 @@ def view_matches(engine: Engine, user: FakeUser, session: dict[str, Any]) -> boo
     return data == want_data and (text == want_text or text.endswith("\n\n" + want_text))
 
 
-def act(user: FakeUser, action: str, *, wait: bool = True) -> None:
-    """Do one action (see :func:`apply_action`) as the user."""
+def act(user: FakeUser, action: str, *, wait: bool = True) -> int:
+    """Do one action (see :func:`apply_action`) as the user; the id of the update it sent."""
     if action.startswith("/"):
         user.send(action, wait=wait)
     elif action.startswith("t:"):
         user.send(action[2:], wait=wait)
     else:
         user.press_data(action, wait=wait)
+    update_id = user.last_update_id
+    assert update_id is not None
+    return update_id
+
+
+def acts_on(engine: Engine, session: dict[str, Any] | None, action: str) -> bool:
+    """Whether the bot acts on ``action`` from a user whose stored place is ``session``.
+
+    Commands, typed text and the navigation buttons (Back, Start again, Menu, Emergency) act
+    wherever the user really is. Any other button acts only if it is on the keyboard of the
+    stored step (so a checklist tick from a keyboard that missed one earlier tick still
+    counts); otherwise the bot answers it as stale and moves nothing.
+    """
+    if action.startswith(("/", "t:")):
+        return True
+    callback = parse_callback(action)
+    if callback is None:
+        return False
+    if callback.kind == "nav":
+        return True
+    stored = session if session is not None else Session(channel="telegram").to_dict()
+    return action in rendered(engine, stored)[1]
+
+
+def reply_shown(server: FakeBotApi, user: FakeUser, since: float) -> bool:
+    """Whether the bot has shown the user a live keyboard (a new step or a checklist edited in
+    place) in a call that arrived at or after ``since`` and has been answered.
+
+    Every update the bot acts on ends that way, so this tells when the bot is done with one,
+    even when the new step looks exactly like the old one.
+    """
+    for call in reversed(list(server.calls)):  # a copy: the server appends from its threads
+        if call.at < since:
+            return False
+        markup = call.params.get("reply_markup")
+        if call.chat_id == user.chat_id and call.status == 200 \
+                and call.method in ("sendMessage", "editMessageText") \
+                and isinstance(markup, dict) and markup.get("inline_keyboard"):
+            return True
+    return False
 
 
 def apply_action(engine: Engine, before: dict[str, Any] | None, action: str) -> dict[str, Any]:
