@@ -86,6 +86,8 @@ TTL_ENV = "REFERRAL_BOT_SESSION_TTL_HOURS"
 DEFAULT_TTL = timedelta(hours=24)
 MAX_STAGED = 1000
 """Staged rows held in memory before they are all written at once."""
+_KEYS_KEPT = 4096
+"""Keys of recent chats remembered in memory (an HMAC costs microseconds)."""
 _WAL_FALLBACK = 10_000
 """Pages in the write-ahead log at which a commit checkpoints, if the thread fell behind."""
 
@@ -248,6 +250,7 @@ class SessionStore:
                              f"{exc.__class__.__name__}: {exc}. Check that its folder exists "
                              "and is writable, or set REFERRAL_BOT_SESSIONS_DB.") from None
         self._hmac = hmac.new(self._secret, digestmod=hashlib.sha256)
+        self._keys: dict[str, str] = {}  # recent chats' keys, in memory only
         self._checkpointer = _Checkpointer(self.path, checkpoint_every)
         weakref.finalize(self, self._checkpointer._stop.set)
 
@@ -255,9 +258,15 @@ class SessionStore:
 
     def key(self, channel: str, chat_id: int | str) -> str:
         """The opaque key of a chat: an HMAC, so the table never holds a chat id."""
-        digest = self._hmac.copy()
-        digest.update(f"{channel}:{chat_id}".encode())
-        return digest.hexdigest()[:32]
+        name = f"{channel}:{chat_id}"
+        key = self._keys.get(name)
+        if key is None:
+            digest = self._hmac.copy()
+            digest.update(name.encode())
+            if len(self._keys) >= _KEYS_KEPT:
+                self._keys.clear()
+            key = self._keys[name] = digest.hexdigest()[:32]
+        return key
 
     # -- reading ----------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ MAX_MESSAGES = 300
 MAX_RECENT_UPDATES = 20
 HOUR_FORMAT = "%Y-%m-%dT%H:00"
 _COMPACT = (",", ":")
+_encode = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT).encode
 
 Row = tuple[Any, ...]
 """``(key, session, version, last_active, messages, active_message, recent_updates)``."""
@@ -76,7 +77,7 @@ class _MessageIds:
     def of(cls, ids: Iterable[int]) -> _MessageIds:
         """From any ids: sorted, without repeats, the newest ``MAX_MESSAGES``."""
         ordered = sorted({int(i) for i in ids})[-MAX_MESSAGES:]
-        return cls(json.dumps(ordered, separators=_COMPACT), ordered)
+        return cls(_encode(ordered), ordered)
 
     def as_list(self) -> list[int]:
         """The ids, oldest first."""
@@ -158,11 +159,11 @@ class StoredSession:
         """
         place = self.session.to_dict()
         if place != self._written:
-            self._written, self._written_json = place, json.dumps(place, ensure_ascii=False, separators=_COMPACT)
+            self._written, self._written_json = place, _encode(place)
         hour = hour_text(self.last_active)
         return hour == self._disk_hour, (key, self._written_json, self.session.version, hour,
                                          self._messages.text, self.active_message,
-                                         json.dumps(self.recent_updates, separators=_COMPACT))
+                                         _encode(self.recent_updates))
 
     def written(self, row: Row) -> None:
         """Note that ``row`` (from :meth:`to_row`) is now on disk."""
