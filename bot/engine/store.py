@@ -84,9 +84,9 @@ log = logging.getLogger(__name__)
 
 TTL_ENV = "REFERRAL_BOT_SESSION_TTL_HOURS"
 DEFAULT_TTL = timedelta(hours=24)
-MAX_STAGED = 1000
+MAX_STAGED = 256
 """Staged rows held in memory before they are all written at once."""
-_KEYS_KEPT = 4096
+_KEYS_KEPT = 1024
 """Keys of recent chats remembered in memory (an HMAC costs microseconds)."""
 _WAL_FALLBACK = 10_000
 """Pages in the write-ahead log at which a commit checkpoints, if the thread fell behind."""

@@ -3,7 +3,10 @@
 The rule for every reply is the same: save the user's place first, then show exactly one
 live keyboard. The message that was pressed is annotated with the chosen answer and loses
 its buttons (or, for a checklist tick, is edited in place); a new message carries the next
-step. Nothing here logs or stores a user id, name or anything typed.
+step. An update costs one commit if it moved the user and none otherwise; what is only
+bookkeeping (which message is live, which to delete on /exit) is staged and goes with the
+next commit (see ``bot.engine.store``). Nothing here logs or stores a user id, name or
+anything typed.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape as html_escape
 
@@ -48,7 +52,6 @@ class Services:
     last_sweep: float = field(default=0.0)
     events: int = field(default=0)
     """How many engine events so far: an update that caused one is always committed."""
-
     rendered: dict[object, Rendered] = field(default_factory=dict)
     """Messages already built, by turn: a keyboard is built once, then sent many times."""
 
@@ -58,29 +61,22 @@ class Services:
     def _count_event(self, _event: FlowEvent) -> None:
         self.events += 1
 
-    def render(self, turn: Turn) -> Rendered:
-        """The message for a turn (the role question when ``turn`` is None), built once.
-
-        Turns and messages are immutable values, so equal turns share one message; the
-        cache is emptied whenever it grows past ``RENDER_CACHE`` entries.
-        """
-        cache = self.rendered
-        message = cache.get(turn)
-        if message is None:
-            if len(cache) >= RENDER_CACHE:
-                cache.clear()
-            message = cache[turn] = render_turn(turn, self.ui)
-        return message
-
-    def render_roles(self, error: str | None, notice: str | None) -> Rendered:
-        """The role question, with an optional error and notice, built once."""
-        key = ("roles", error, notice)
+    def _built(self, key: object, build: Callable[[], Rendered]) -> Rendered:
         message = self.rendered.get(key)
         if message is None:
             if len(self.rendered) >= RENDER_CACHE:
                 self.rendered.clear()
-            message = self.rendered[key] = render_roles(self.ui, error=error, notice=notice)
+            message = self.rendered[key] = build()
         return message
+
+    def render(self, turn: Turn) -> Rendered:
+        """The message for a turn, built once: turns and messages are immutable values, so
+        equal turns share one message (the cache is emptied past ``RENDER_CACHE`` entries)."""
+        return self._built(turn, lambda: render_turn(turn, self.ui))
+
+    def render_roles(self, error: str | None, notice: str | None) -> Rendered:
+        """The role question, with an optional error and notice, built once."""
+        return self._built(("roles", error, notice), lambda: render_roles(self.ui, error=error, notice=notice))
 
     def ui(self, key: str) -> str:
         """An interface text from ``flows/ui.yaml``."""
