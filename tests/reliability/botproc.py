@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from botapi import FakeBotApi, FakeUser
 
@@ -92,6 +92,9 @@ class BotProcess:
         umask: start under this umask (through ``/bin/sh``; not with ``forks``).
     """
 
+    running: ClassVar[set[BotProcess]] = set()
+    """Every bot started and not yet stopped or killed (see :meth:`kill_leftovers`)."""
+
     def __init__(self, server: FakeBotApi, folder: Path, *, admins: str = "", flows: Path = FLOWS,
                  forks: ForkServer | None = None, extra_env: dict[str, str] | None = None,
                  umask: int | None = None) -> None:
@@ -136,6 +139,7 @@ class BotProcess:
                                            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
             self.pid = self._popen.pid
         self.starts += 1
+        BotProcess.running.add(self)
         # Ready once a getUpdates of this process has arrived (the call is recorded when answered,
         # so look at the server's polls in flight too).
         wait_until(lambda: self._polling_since(began) or not self.alive(), timeout, what="the bot to poll")
@@ -181,8 +185,24 @@ class BotProcess:
         os.kill(self.pid, signal.SIGKILL)
         code = self._wait(10)
         self.pid = None
+        BotProcess.running.discard(self)
         self.server.quiesce()
         return code
+
+    @classmethod
+    def kill_leftovers(cls) -> int:
+        """SIGKILL every bot still running (a test failed half-way); how many there were.
+
+        Otherwise such a bot outlives the test run, polling a fake Bot API that has gone.
+        """
+        leftovers = list(cls.running)
+        for bot in leftovers:
+            if bot.pid is not None and bot.alive():
+                os.kill(bot.pid, signal.SIGKILL)
+                bot._wait(10)
+            bot.pid = None
+            cls.running.discard(bot)
+        return len(leftovers)
 
     def stop(self, timeout: float = 20.0) -> int:
         """SIGTERM, the clean stop; returns the exit status."""
@@ -192,6 +212,7 @@ class BotProcess:
             os.kill(self.pid, signal.SIGTERM)
         code = self._wait(timeout)
         self.pid = None
+        BotProcess.running.discard(self)
         return code
 
     def __enter__(self) -> BotProcess:

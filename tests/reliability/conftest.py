@@ -1,4 +1,5 @@
-"""Fixtures for the reliability tests: the fake Bot API, a snapshot of the flows, a fork server."""
+"""Fixtures for the reliability tests: the fake Bot API, a snapshot of the flows, a fork server,
+and no bot left running after a failed test."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from botapi.fixtures import require_spec
 
 from bot.flows import FlowSet, load_flows
 from tests.conftest import FLOWS
-from tests.reliability.botproc import TOKEN, ForkServer
+from tests.reliability.botproc import TOKEN, BotProcess, ForkServer
 
 FULL = os.environ.get("RELIABILITY_FULL", "") not in ("", "0")
 """``RELIABILITY_FULL=1`` runs the long versions (the 60 s load test, genuine 20 s timeouts)."""
@@ -27,6 +28,13 @@ def server() -> Iterator[FakeBotApi]:
         yield api
     finally:
         api.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_bot_left_running() -> Iterator[None]:
+    """After each test, SIGKILL any bot it left running (it failed before stopping it)."""
+    yield
+    BotProcess.kill_leftovers()
 
 
 @pytest.fixture
