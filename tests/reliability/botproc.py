@@ -50,8 +50,10 @@ class ForkServer:
     """One warm interpreter that forks a fresh bot process per start (see forkserver.py)."""
 
     def __init__(self) -> None:
+        # stderr is not the test runner's: a stray server must never hold the runner's output open.
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.reliability.forkserver"], cwd=ROOT,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         assert self.proc.stdin is not None

@@ -22,20 +22,41 @@ import signal
 import sys
 from typing import Any
 
-# The same modules `referral-bot run` imports on its way to serving updates.
-import sqlite_utils  # noqa: F401
-import telegram.ext  # noqa: F401
 
-import bot.channels.telegram.app
-import bot.cli
-import bot.cli.run
-import bot.stats
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent ends (prctl PR_SET_PDEATHSIG).
+
+    A test run that is killed half-way must not leave a fork server (or its bots) behind:
+    an orphan would poll forever and could hold the test runner's output open.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+_STARTED_BY = os.getppid()
+die_with_parent()  # before the slow imports below, so a parent killed meanwhile still counts
+if os.getppid() != _STARTED_BY:  # pragma: no cover - the parent ended before prctl took effect
+    os._exit(1)
+
+# The same modules `referral-bot run` imports on its way to serving updates.
+import sqlite_utils  # noqa: F401, E402
+import telegram.ext  # noqa: F401, E402
+
+import bot.channels.telegram.app  # noqa: E402
+import bot.cli  # noqa: E402
+import bot.cli.run  # noqa: E402
+import bot.stats  # noqa: E402
 
 
 def child(request: dict[str, Any]) -> None:
     """In the forked child: become the bot, and never return into the server loop."""
     code: Any = 1
     try:
+        die_with_parent()
         os.setpgid(0, 0)
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -67,7 +88,7 @@ def child(request: dict[str, Any]) -> None:
 
 
 def serve() -> None:
-    """Answer requests on stdin until it closes."""
+    """Answer requests on stdin until it closes (or the test process that started it ends)."""
     out = sys.stdout
     for line in sys.stdin:
         request = json.loads(line)
