@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -31,7 +32,6 @@ from telegram.request import BaseRequest
 from bot.channels.telegram.chats import CHANNEL, Services
 from bot.channels.telegram.config import Config, heartbeat_path
 from bot.channels.telegram.handlers import EMERGENCY_TEXT, Handlers
-from bot.channels.telegram.limits import RateLimiter
 from bot.channels.telegram.render import NAV_EMERGENCY
 from bot.engine import Engine
 from bot.engine.store import SessionStore
@@ -130,7 +130,7 @@ def build_application(config: Config, services: Services, *, updater: bool = Tru
         base = (base.connect_timeout(10).read_timeout(20).write_timeout(20).pool_timeout(10)
                 .get_updates_connect_timeout(10).get_updates_read_timeout(POLL_TIMEOUT + 10))
     builder = (
-        base.rate_limiter(RateLimiter(config.max_rate, max_retries=3))
+        base.rate_limiter(AIORateLimiter(overall_max_rate=config.max_rate, max_retries=3))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
