@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.engine import Engine, FlowEvent, Session
-from bot.flows import Checklist, FlowSet, Info, Outcome, Question, load_flows
+from bot.flows import Checklist, FlowSet, Outcome, load_flows
 from tests.conftest import FLOWS, ROOT, cli_command
 from tests.reliability.statsdb import check_stats_db
 
@@ -143,14 +143,9 @@ def check_history(flowset: FlowSet, session: Session) -> None:
     chain = [state for state, _ in session.history] + [session.state]
     for before, after in itertools.pairwise(chain):
         state = flow.states[before]
-        if isinstance(state, Question):
-            targets = {o.next for o in state.options}
-        elif isinstance(state, Checklist):
-            targets = {r.next for r in state.rules}
-        elif isinstance(state, Info):
-            targets = {state.next}
-        else:
+        if isinstance(state, Outcome):
             raise AssertionError(f"history passes through the outcome {before}")
+        targets = set(state.targets())
         assert after in targets, f"{before} -> {after} is not a transition of {flow.id}"
     current = flow.states[session.state]
     assert set(session.selected) <= {i.id for i in getattr(current, "items", ())}

@@ -14,7 +14,7 @@ from botapi import FakeBotApi, FakeUser
 
 from bot.channels.telegram.render import parse_callback, render_roles, render_turn
 from bot.engine import Engine, Session
-from bot.flows import Checklist, FlowSet, Info, Question
+from bot.flows import FlowSet, Outcome
 from tests.reliability.botproc import live_keyboard
 
 __all__ = [
@@ -145,14 +145,9 @@ def check_history(flowset: FlowSet, session: dict[str, Any]) -> None:
     chain = [state for state, _ in session["history"]] + [session["state"]]
     for before, after in itertools.pairwise(chain):
         state = flow.states[before]
-        if isinstance(state, Question):
-            targets = {o.next for o in state.options}
-        elif isinstance(state, Checklist):
-            targets = {r.next for r in state.rules}
-        elif isinstance(state, Info):
-            targets = {state.next}
-        else:
+        if isinstance(state, Outcome):
             raise AssertionError(f"the history passes through the outcome {before}")
+        targets = set(state.targets())
         assert after in targets, f"{before} -> {after} is not a transition of {flow.id}"
     current = flow.states[session["state"]]
     assert set(session["selected"]) <= {i.id for i in getattr(current, "items", ())}
