@@ -20,6 +20,8 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "stats": ("bot.cli.stats", "stats", "Report anonymised flow statistics."),
     "diagram": ("bot.cli.diagram", "diagram", "Draw a flow as a diagram."),
     "handbook": ("bot.cli.handbook", "handbook", "Write an offline HTML handbook of every flow."),
+    "web": ("bot.cli.web", "web", "Serve the web channel: the guides in any browser."),
+    "export-site": ("bot.cli.export_site", "export_site", "Write the offline web pack: static HTML for every step."),
     "health": ("bot.cli.health", "health", "Check that a running bot is alive (for container health checks)."),
 }
 

@@ -1,0 +1,541 @@
+"""The web channel: one Starlette app over the shared engine, session store and statistics.
+
+Answers travel only in POST bodies and live in the server-side session; the cookie holds a
+random token. Each POST is checked (CSRF, size, the step it was for), acted on through the
+engine, saved, then redirected to the step's stable address (``/flows/FLOW/STATE``).
+Anything unexpected shows the user's current step again with a clear message, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.channels.web.diagram import NO_DIAGRAM, inline_diagram
+from bot.channels.web.render import ASSET_PREFIX, TEXT, asset_names, asset_path, render, static_dir
+from bot.channels.web.security import BodyTooLarge, Csrf, SecurityHeaders, read_form
+from bot.channels.web.sessions import CHANNEL, StoreError, WebSessions, new_token, valid_token
+from bot.channels.web.views import answer_rows, first_sentence, paragraphs, step_view, tel_href
+from bot.engine import Engine, Session, Turn
+from bot.engine.machine import CONTINUE, DONE
+from bot.flows.model import ROLES, Flow
+
+__all__ = ["COOKIE", "DEFAULT_EXIT_URL", "Links", "WebChannel", "create_app"]
+
+log = logging.getLogger(__name__)
+
+COOKIE = "rg_session"
+DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
+"""Where Exit this page leaves for: GOV.UK Frontend's default neutral site."""
+TRAIN = "train"
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Addresses every page links to (the offline pack uses file names instead)."""
+
+    home: str
+    emergency: str
+    exit: str
+    privacy: str | None
+    css: str
+    js: str | None
+    emergency_phone: str
+    emergency_tel: str
+
+
+@dataclass(slots=True)
+class Visit:
+    """One request's browser session: its cookie token and the stored session, if any."""
+
+    token: str
+    fresh: bool
+    session: Session | None
+    expired: bool = False
+
+
+def step_url(flow_id: str, state_id: str, view: str | None = None) -> str:
+    """A step's stable address (or the trainer view of its flow)."""
+    if view == TRAIN:
+        return f"/train/{quote(flow_id)}"
+    return f"/flows/{quote(flow_id)}/{quote(state_id)}"
+
+
+def _first(form: dict[str, list[str]], name: str) -> str | None:
+    values = form.get(name)
+    return values[0] if values else None
+
+
+class WebChannel:
+    """The web pages. ``create_app`` wires them into a Starlette application.
+
+    Args:
+        engine: the shared engine (with the statistics recorder attached).
+        sessions: the session store adapter.
+        exit_url: where Exit this page leaves for.
+        secure_cookie: always mark the cookie Secure (otherwise only on https requests).
+        force: the force name shown beside the service name (the local profile's).
+    """
+
+    def __init__(self, engine: Engine, sessions: WebSessions, *, exit_url: str = DEFAULT_EXIT_URL,
+                 secure_cookie: bool = False, force: str | None = None) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.exit_url = exit_url
+        self.secure_cookie = secure_cookie
+        self.force = force
+        self.csrf = Csrf(secrets.token_bytes(32))
+        emergency = next((engine.flowset.signposts[s] for s in engine.flowset.emergency_signposts
+                          if engine.flowset.signposts[s].phone), None)
+        phone = emergency.phone if emergency is not None and emergency.phone else "999"
+        self.links = Links(home="/", emergency="/emergency", exit="/exit", privacy="/privacy",
+                           css=asset_path("referral-guide.css"), js=asset_path("referral-guide.js"),
+                           emergency_phone=phone, emergency_tel=tel_href(phone))
+        self._assets = {name: (static_dir() / name).read_bytes() for name in asset_names().values()}
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _visit(self, request: Request) -> Visit:
+        token = request.cookies.get(COOKIE)
+        if not valid_token(token):
+            return Visit(new_token(), True, None)
+        assert token is not None
+        session, expired = self.sessions.load(token)
+        return Visit(token, False, session, expired)
+
+    def _session(self, visit: Visit) -> Session:
+        if visit.session is None:
+            visit.session = self.engine.new_session(channel=CHANNEL)
+        return visit.session
+
+    def _finish(self, request: Request, visit: Visit, response: Response) -> Response:
+        secure = self.secure_cookie or request.url.scheme == "https"
+        response.set_cookie(COOKIE, visit.token, max_age=self.sessions.ttl_seconds, path="/",
+                            httponly=True, samesite="lax", secure=secure)
+        return response
+
+    def _page(self, request: Request, visit: Visit, template: str, status: int = 200, **context: Any) -> Response:
+        context.setdefault("back_href", None)
+        context.setdefault("stamp", None)
+        html = render(template, links=self.links, force=self.force, csrf=self.csrf.token(visit.token),
+                      flow_href=lambda flow_id: f"/flows/{quote(flow_id)}", **context)
+        return self._finish(request, visit, HTMLResponse(html, status_code=status))
+
+    def _redirect(self, request: Request, visit: Visit, url: str) -> Response:
+        return self._finish(request, visit, RedirectResponse(url, status_code=303))
+
+    def _save(self, visit: Visit) -> None:
+        if visit.session is not None:
+            self.sessions.save(visit.token, visit.session)
+
+    def _flow(self, flow_id: str, session: Session | None) -> Flow | None:
+        """A flow this session may open: published ones for everyone, drafts for trainers."""
+        probe = session or self.engine.new_session(channel=CHANNEL)
+        return next((f for f in self.engine.visible_flows(probe) if f.id == flow_id), None)
+
+    def _notice_for(self, visit: Visit) -> str | None:
+        return self.engine.ui("expired") if visit.expired else None
+
+    # -- step pages --------------------------------------------------------------------------------
+
+    def _step_page(self, request: Request, visit: Visit, turn: Turn, *, view: str | None = None,
+                   status: int = 200, error: str | None = None, notice: str | None = None) -> Response:
+        session = self._session(visit)
+        assert turn.flow is not None
+        if error is not None or notice is not None:
+            turn = self.engine.current(session, error=error, notice=notice or turn.notice)
+        step = step_view(self.engine, turn, can_go_back=bool(session.history))
+        radio_items = [{"value": c.id, "text": c.label, "checked": c.checked} for c in step.choices]
+        back = None
+        if step.can_go_back:
+            back = f"/back/{quote(step.flow_id)}/{quote(step.state_id)}" + ("?view=train" if view else "")
+        context: dict[str, Any] = {
+            "title": step.title, "step": step, "radio_items": radio_items, "view": view, "back_href": back,
+            "show_why": view == TRAIN, "action": step_url(step.flow_id, step.state_id),
+            "restart_action": f"/restart/{quote(step.flow_id)}", "answers_href": f"/answers/{quote(step.flow_id)}",
+            "offline": None,
+        }
+        if view == TRAIN:
+            flow = self.engine.flowset.flows[step.flow_id]
+            context.update(title=f"{TEXT['trainer_view']}: {step.title}", diagram=inline_diagram(flow, step.state_id),
+                           no_diagram=NO_DIAGRAM)
+            return self._page(request, visit, "train.html", status, **context)
+        return self._page(request, visit, "step.html", status, **context)
+
+    def _show_current(self, request: Request, visit: Visit, *, view: str | None = None, status: int = 200,
+                      notice: str | None = None, flow_id: str | None = None) -> Response:
+        """The user's current step with a message; the start page or home when there is none."""
+        session = visit.session
+        if session is not None and session.flow is not None:
+            turn = self.engine.resume(session)
+            if turn.flow is not None:
+                return self._step_page(request, visit, turn, view=view, status=status, notice=notice or turn.notice)
+        flow = self._flow(flow_id, session) if flow_id else None
+        if flow is not None:
+            return self._start_page(request, visit, flow, view=view, status=status, notice=notice)
+        return self._home_page(request, visit, status=status, notice=notice)
+
+    def _start_page(self, request: Request, visit: Visit, flow: Flow, *, view: str | None = None,
+                    status: int = 200, notice: str | None = None) -> Response:
+        title = f"{flow.title} - {TEXT['trainer_view'] + ' - ' if view else ''}{TEXT['service']}"
+        return self._page(request, visit, "start.html", status, title=title, flow=flow, view=view,
+                          notice=notice or self._notice_for(visit), start_action=f"/flows/{quote(flow.id)}")
+
+    def _home_page(self, request: Request, visit: Visit, *, roles: bool | None = None, status: int = 200,
+                   notice: str | None = None, error: str | None = None) -> Response:
+        session = visit.session
+        ask_role = roles if roles is not None else (session is None or session.role is None)
+        notice = notice or self._notice_for(visit)
+        if ask_role:
+            current = session.role if session else None
+            items = [{"value": r, "text": self.engine.ui(f"role_{r}"), "checked": r == current} for r in ROLES]
+            heading, intro = first_sentence(self.engine.ui("choose_role"))
+            title = f"{'Error: ' if error else ''}{heading} - {TEXT['service']}"
+            return self._page(request, visit, "home.html", status, title=title, roles=items, heading=heading,
+                              intro=intro, error=error, notice=notice, role_action="/role")
+        assert session is not None
+        guides = [{"id": f.id, "title": f.title, "description": f.description}
+                  for f in self.engine.visible_flows(session)]
+        return self._page(request, visit, "home.html", status, title=f"{TEXT['choose_guide']} - {TEXT['service']}",
+                          roles=None, guides=guides, intro=self.engine.ui("menu"), notice=notice, error=None,
+                          change_role_href="/role")
+
+    # -- form handling -------------------------------------------------------------------------
+
+    async def _form(self, request: Request, visit: Visit, *, flow_id: str | None = None
+                    ) -> tuple[dict[str, list[str]] | None, Response | None]:
+        """The checked form, or the response that replaces acting on it."""
+        view = TRAIN if request.query_params.get("view") == TRAIN else None
+        try:
+            form = await read_form(request)
+        except BodyTooLarge:
+            return None, self._show_current(request, visit, status=413, notice=TEXT["too_large"], flow_id=flow_id)
+        except ValueError:
+            form = None
+        if form is None:
+            return None, self._show_current(request, visit, status=400, notice=TEXT["form_expired"], flow_id=flow_id)
+        if visit.fresh:
+            return None, self._show_current(request, visit, status=400, notice=TEXT["no_session"], flow_id=flow_id,
+                                            view=view)
+        if not self.csrf.check(visit.token, _first(form, "csrf")):
+            return None, self._show_current(request, visit, status=403, notice=TEXT["form_expired"],
+                                            flow_id=flow_id, view=view)
+        return form, None
+
+    # -- endpoints -------------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        """``/``: the role question once, then that role's guides."""
+        visit = self._visit(request)
+        return self._home_page(request, visit)
+
+    async def role_page(self, request: Request) -> Response:
+        """``GET /role``: choose (or change) who you are."""
+        return self._home_page(request, self._visit(request), roles=True)
+
+    async def role_post(self, request: Request) -> Response:
+        """``POST /role``: remember the role (never who the user is), then list the guides."""
+        visit = self._visit(request)
+        form, refused = await self._form(request, visit)
+        if refused is not None:
+            return refused
+        assert form is not None
+        role = _first(form, "role")
+        if role is None or role not in ROLES:
+            error = TEXT["select_one"] if role is None else TEXT["unknown_option"]
+            return self._home_page(request, visit, roles=True, error=error)
+        self._session(visit).role = role
+        self._save(visit)
+        return self._redirect(request, visit, "/")
+
+    async def flow_start(self, request: Request) -> Response:
+        """``GET /flows/{flow_id}``: resume the guide where the user is, or its start page."""
+        visit = self._visit(request)
+        flow_id = request.path_params["flow_id"]
+        flow = self._flow(flow_id, visit.session)
+        if flow is None:
+            return self.not_found(request, visit)
+        view = TRAIN if request.query_params.get("view") == TRAIN else None
+        session = visit.session
+        if session is not None and session.flow == flow_id:
+            turn = self.engine.resume(session)
+            if turn.flow == flow_id:
+                return self._redirect(request, visit, step_url(flow_id, turn.state, view))
+        return self._start_page(request, visit, flow, view=view)
+
+    async def flow_begin(self, request: Request) -> Response:
+        """``POST /flows/{flow_id}``: start the guide from its first step (a new run)."""
+        visit = self._visit(request)
+        flow_id = request.path_params["flow_id"]
+        form, refused = await self._form(request, visit, flow_id=flow_id)
+        if refused is not None:
+            return refused
+        assert form is not None
+        flow = self._flow(flow_id, visit.session)
+        if flow is None:
+            return self.not_found(request, visit)
+        view = TRAIN if _first(form, "view") == TRAIN else None
+        session = self._session(visit)
+        if view == TRAIN:
+            session.training = True
+        turn = self.engine.start(session, flow.id)
+        self._save(visit)
+        return self._redirect(request, visit, step_url(flow.id, turn.state, view))
+
+    async def step(self, request: Request) -> Response:
+        """``GET /flows/{flow_id}/{state_id}``: the step, if it is the user's current one."""
+        visit = self._visit(request)
+        flow_id, state_id = request.path_params["flow_id"], request.path_params["state_id"]
+        session = visit.session
+        if session is None or session.flow is None:
+            flow = self._flow(flow_id, session)
+            if flow is None:
+                return self.not_found(request, visit)
+            return self._start_page(request, visit, flow)
+        before = session.to_dict()
+        turn = self.engine.resume(session)
+        if session.to_dict() != before:
+            self._save(visit)
+        if turn.flow is None:
+            return self._home_page(request, visit, notice=turn.notice)
+        if (turn.flow, turn.state) != (flow_id, state_id):
+            return self._redirect(request, visit, step_url(turn.flow, turn.state))
+        return self._step_page(request, visit, turn)
+
+    async def answer(self, request: Request) -> Response:
+        """``POST /flows/{flow_id}/{state_id}``: act on an answer to the current step."""
+        visit = self._visit(request)
+        flow_id, state_id = request.path_params["flow_id"], request.path_params["state_id"]
+        form, refused = await self._form(request, visit, flow_id=flow_id)
+        if refused is not None:
+            return refused
+        assert form is not None
+        view = TRAIN if _first(form, "view") == TRAIN else None
+        session = visit.session
+        if session is None or session.flow is None:
+            return self._show_current(request, visit, notice=TEXT["no_session"], flow_id=flow_id, view=view)
+        turn = self.engine.resume(session)
+        if turn.flow is None or (turn.flow, turn.state) != (flow_id, state_id):
+            self._save(visit)
+            return self._show_current(request, visit, status=409, notice=TEXT["stale_step"], view=view)
+        ids = {o.id for o in turn.options}
+        if turn.kind == "question":
+            answers = form.get("answer", [])
+            if not answers:
+                return self._step_page(request, visit, turn, view=view, error=TEXT["select_one"])
+            if len(answers) > 1 or answers[0] not in ids:
+                return self._step_page(request, visit, turn, view=view, error=TEXT["unknown_option"])
+            self.engine.choose(session, answers[0])
+        elif turn.kind == "checklist":
+            items = list(dict.fromkeys(form.get("items", [])))
+            if any(item not in ids or item == DONE for item in items):
+                return self._step_page(request, visit, turn, view=view, error=TEXT["unknown_option"])
+            session.selected.clear()
+            for item in items:
+                self.engine.choose(session, item)
+            self.engine.choose(session, DONE)
+        elif turn.kind == "info":
+            self.engine.choose(session, CONTINUE)
+        self._save(visit)
+        now = self.engine.current(session)
+        return self._redirect(request, visit, step_url(now.flow or flow_id, now.state, view))
+
+    async def restart(self, request: Request) -> Response:
+        """``POST /restart/{flow_id}``: Start again from the guide's first step."""
+        visit = self._visit(request)
+        flow_id = request.path_params["flow_id"]
+        form, refused = await self._form(request, visit, flow_id=flow_id)
+        if refused is not None:
+            return refused
+        assert form is not None
+        view = TRAIN if _first(form, "view") == TRAIN else None
+        session = visit.session
+        if session is None or session.flow != flow_id:
+            return self._show_current(request, visit, notice=TEXT["stale_step"], flow_id=flow_id, view=view)
+        turn = self.engine.restart(session)
+        self._save(visit)
+        return self._redirect(request, visit, step_url(flow_id, turn.state, view))
+
+    async def back(self, request: Request) -> Response:
+        """``GET /back/{flow_id}/{state_id}``: one step back from that step (only from there)."""
+        visit = self._visit(request)
+        flow_id, state_id = request.path_params["flow_id"], request.path_params["state_id"]
+        view = TRAIN if request.query_params.get("view") == TRAIN else None
+        session = visit.session
+        if session is None or session.flow is None:
+            return self._redirect(request, visit, f"/flows/{quote(flow_id)}")
+        if (session.flow, session.state) == (flow_id, state_id) and session.history and not session.emergency:
+            self.engine.back(session)
+            self._save(visit)
+        return self._redirect(request, visit, step_url(session.flow, session.state, view))
+
+    async def change(self, request: Request) -> Response:
+        """``GET /change/{flow_id}/{state_id}``: go back to an earlier answer to change it."""
+        visit = self._visit(request)
+        flow_id, state_id = request.path_params["flow_id"], request.path_params["state_id"]
+        session = visit.session
+        if session is None or session.flow is None:
+            return self._redirect(request, visit, f"/flows/{quote(flow_id)}")
+        if session.flow == flow_id and any(s == state_id for s, _ in session.history):
+            while session.history and session.state != state_id:
+                self.engine.back(session)
+            self._save(visit)
+        return self._redirect(request, visit, step_url(session.flow, session.state))
+
+    async def answers(self, request: Request) -> Response:
+        """``GET /answers/{flow_id}``: Your answers, each with a Change link."""
+        visit = self._visit(request)
+        flow_id = request.path_params["flow_id"]
+        session = visit.session
+        flow = self._flow(flow_id, session)
+        if flow is None:
+            return self.not_found(request, visit)
+        if session is None or session.flow != flow_id:
+            return self._redirect(request, visit, f"/flows/{quote(flow_id)}")
+        rows = [{
+            "key": {"text": row.question},
+            "value": {"text": row.answer},
+            "actions": {"items": [{"href": f"/change/{quote(flow_id)}/{quote(row.state_id)}",
+                                   "text": TEXT["change"], "visuallyHiddenText": row.question}]},
+        } for row in answer_rows(self.engine, session)]
+        title = f"{TEXT['your_answers']} - {flow.title} - {TEXT['service']}"
+        return self._page(request, visit, "answers.html", title=title, flow=flow, rows=rows, view=None,
+                          current_href=step_url(flow_id, session.state), restart_action=f"/restart/{quote(flow_id)}",
+                          answers_href=f"/answers/{quote(flow_id)}")
+
+    async def emergency(self, request: Request) -> Response:
+        """``GET /emergency``: what to do if someone is in danger now, from anywhere."""
+        visit = self._visit(request)
+        session = visit.session
+        back_href, back_text = "/", TEXT["guides"]
+        if session is not None:
+            self.engine.emergency(session)  # counted in the statistics, like Telegram's button
+            self.engine.back(session)  # the web keeps the user's place: the step page is still theirs
+            self._save(visit)
+            if session.flow is not None:
+                back_href, back_text = step_url(session.flow, session.state), self.engine.ui("emergency_back")
+        turn = self.engine.current(Session(channel=CHANNEL, emergency=True))
+        signposts = [{"id": s.id, "name": s.name, "phone": s.phone, "tel": tel_href(s.phone) if s.phone else None,
+                      "url": s.url, "how": s.how} for s in turn.signposts]
+        return self._page(request, visit, "emergency.html", title=f"{TEXT['emergency_title']} - {TEXT['service']}",
+                          paragraphs=paragraphs(turn.text), signposts=signposts, return_href=back_href,
+                          return_text=back_text)
+
+    async def exit(self, request: Request) -> Response:
+        """``GET /exit``: end the session on the server, forget the cookie, leave for a neutral site."""
+        token = request.cookies.get(COOKIE)
+        if valid_token(token):
+            assert token is not None
+            session, _ = self.sessions.load(token)
+            if session is not None:
+                self.engine.abandon(session)
+            self.sessions.delete(token)
+        response = RedirectResponse(self.exit_url, status_code=303)
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+        return response
+
+    async def privacy(self, request: Request) -> Response:
+        """``GET /privacy``: what is stored, and for how long."""
+        visit = self._visit(request)
+        return self._page(request, visit, "message.html", title=f"{TEXT['privacy']} - {TEXT['service']}",
+                          heading=TEXT["privacy"], paragraphs=paragraphs(self.engine.ui("privacy")))
+
+    async def train(self, request: Request) -> Response:
+        """``GET /train/{flow_id}``: the trainer view (step, diagram, why-note and source)."""
+        visit = self._visit(request)
+        flow_id = request.path_params["flow_id"]
+        session = visit.session
+        if session is not None and not session.training:
+            session.training = True
+            self._save(visit)
+        probe = session or Session(channel=CHANNEL, training=True)
+        flow = self._flow(flow_id, probe if probe.training else Session(channel=CHANNEL, training=True))
+        if flow is None:
+            return self.not_found(request, visit)
+        if session is None or session.flow != flow_id:
+            return self._start_page(request, visit, flow, view=TRAIN)
+        turn = self.engine.resume(session)
+        if turn.flow != flow_id:
+            return self._start_page(request, visit, flow, view=TRAIN)
+        return self._step_page(request, visit, turn, view=TRAIN)
+
+    async def asset(self, request: Request) -> Response:
+        """``/assets/NAME``: a compiled asset, cached for a year (the name holds its hash)."""
+        name = request.path_params["name"]
+        body = self._assets.get(name)
+        if body is None:
+            return PlainTextResponse("Not found", status_code=404)
+        kind = "text/css" if name.endswith(".css") else "text/javascript"
+        return Response(body, media_type=kind)
+
+    async def health(self, request: Request) -> Response:
+        """``/healthz``: the server answers and the session store can be read."""
+        self.sessions.load(new_token())
+        return PlainTextResponse("ok")
+
+    async def favicon(self, request: Request) -> Response:
+        """No icon: an empty answer, so browsers stop asking."""
+        return Response(status_code=204)
+
+    def not_found(self, request: Request, visit: Visit | None = None) -> Response:
+        """A 404 page with the usual emergency line and Exit."""
+        visit = visit or Visit(new_token(), True, None)
+        return self._page(request, visit, "message.html", 404, title=f"{TEXT['not_found']} - {TEXT['service']}",
+                          heading=TEXT["not_found"], paragraphs=[TEXT["not_found_text"]])
+
+    def unavailable(self, request: Request) -> Response:
+        """The store cannot be read: say so (503), still with 999 and Exit."""
+        visit = Visit(new_token(), True, None)
+        return self._page(request, visit, "message.html", 503, title=f"{TEXT['unavailable']} - {TEXT['service']}",
+                          heading=TEXT["unavailable"], paragraphs=[TEXT["unavailable_text"]])
+
+    def routes(self) -> list[Route]:
+        """Every route of the web channel."""
+        return [
+            Route("/", self.home, methods=["GET"]),
+            Route("/role", self.role_page, methods=["GET"]),
+            Route("/role", self.role_post, methods=["POST"]),
+            Route("/flows/{flow_id}", self.flow_start, methods=["GET"]),
+            Route("/flows/{flow_id}", self.flow_begin, methods=["POST"]),
+            Route("/flows/{flow_id}/{state_id}", self.step, methods=["GET"]),
+            Route("/flows/{flow_id}/{state_id}", self.answer, methods=["POST"]),
+            Route("/restart/{flow_id}", self.restart, methods=["POST"]),
+            Route("/back/{flow_id}/{state_id}", self.back, methods=["GET"]),
+            Route("/change/{flow_id}/{state_id}", self.change, methods=["GET"]),
+            Route("/answers/{flow_id}", self.answers, methods=["GET"]),
+            Route("/train/{flow_id}", self.train, methods=["GET"]),
+            Route("/emergency", self.emergency, methods=["GET"]),
+            Route("/exit", self.exit, methods=["GET"]),
+            Route("/privacy", self.privacy, methods=["GET"]),
+            Route("/healthz", self.health, methods=["GET"]),
+            Route("/favicon.ico", self.favicon, methods=["GET"]),
+            Route(ASSET_PREFIX + "{name}", self.asset, methods=["GET"]),
+        ]
+
+
+def create_app(channel: WebChannel) -> Starlette:
+    """The ASGI application: the routes, the error pages and the security headers."""
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        if status == 405:
+            return channel._show_current(request, channel._visit(request), status=405)
+        return channel.not_found(request)
+
+    async def store_failed(request: Request, exc: Exception) -> Response:
+        log.warning("web: the session store could not be read (%s)", exc.__class__.__name__)
+        return channel.unavailable(request)
+
+    app = Starlette(routes=channel.routes(), exception_handlers={404: not_found, 405: not_found,
+                                                                 StoreError: store_failed})
+    app.add_middleware(SecurityHeaders, immutable_prefix=ASSET_PREFIX)
+    app.state.channel = channel
+    return app

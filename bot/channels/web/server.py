@@ -1,0 +1,147 @@
+"""Serve the web channel with uvicorn: alone (``referral-bot web``) or in the Telegram bot's
+event loop (``referral-bot run`` with ``REFERRAL_BOT_WEB_PORT``), as python-telegram-bot's
+custom-webhook example does with Starlette.
+
+uvicorn's access log is off: it would write every visitor's IP address. Nothing here logs
+an address, a user agent or a referrer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+
+from bot.channels.web.app import DEFAULT_EXIT_URL, WebChannel, create_app
+from bot.channels.web.sessions import WebSessions
+from bot.engine import Engine
+from bot.engine.store import SessionStore
+
+__all__ = [
+    "EXIT_URL_ENV",
+    "PORT_ENV",
+    "SECURE_ENV",
+    "SWEEP_EVERY",
+    "WebServer",
+    "build_web",
+    "serve_web",
+    "web_port",
+]
+
+log = logging.getLogger(__name__)
+
+PORT_ENV = "REFERRAL_BOT_WEB_PORT"
+HOST_ENV = "REFERRAL_BOT_WEB_HOST"
+EXIT_URL_ENV = "REFERRAL_BOT_WEB_EXIT_URL"
+SECURE_ENV = "REFERRAL_BOT_WEB_SECURE_COOKIE"
+SWEEP_EVERY = 600.0
+
+
+def web_port(environ: Mapping[str, str] | None = None) -> int | None:
+    """``REFERRAL_BOT_WEB_PORT`` as a port number, or None when unset.
+
+    Raises:
+        ValueError: with a message saying how to fix it.
+    """
+    raw = (os.environ if environ is None else environ).get(PORT_ENV, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ValueError(f"{PORT_ENV} must be a port number from 1 to 65535, such as 8080; got {raw[:20]!r}.")
+    return int(raw)
+
+
+def build_web(engine: Engine, store: SessionStore | Callable[[], SessionStore],
+              environ: Mapping[str, str] | None = None) -> tuple[WebChannel, Starlette]:
+    """The web channel and its ASGI app, on a shared engine and session store."""
+    env = os.environ if environ is None else environ
+    exit_url = env.get(EXIT_URL_ENV, "").strip() or DEFAULT_EXIT_URL
+    if not exit_url.startswith("https://"):
+        raise ValueError(f"{EXIT_URL_ENV} must be an https:// address of a neutral site, such as {DEFAULT_EXIT_URL}.")
+    secure = env.get(SECURE_ENV, "").strip().lower() in ("1", "true", "yes")
+    channel = WebChannel(engine, WebSessions(store, engine), exit_url=exit_url, secure_cookie=secure)
+    return channel, create_app(channel)
+
+
+class WebServer:
+    """uvicorn serving the web app inside an already running event loop."""
+
+    def __init__(self, app: Starlette, channel: WebChannel, host: str, port: int, *, sweep: bool = True) -> None:
+        config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
+                                lifespan="off", server_header=False, proxy_headers=True)
+        self.server = uvicorn.Server(config)
+        self.channel = channel
+        self.host, self.port = host, port
+        self._sweep = sweep
+        self._task: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start serving; returns once the port is open.
+
+        Raises:
+            OSError: the port could not be opened (in use, or not allowed).
+        """
+        self._task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self._task.done():
+                self._task.result()
+                raise OSError(f"cannot serve the web channel on {self.host}:{self.port} (is the port in use?)")
+            await asyncio.sleep(0.02)
+        if self._sweep:
+            self._sweeper = asyncio.create_task(self._sweep_loop())
+        log.info("web channel on http://%s:%d/", self.host, self.port)
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            try:
+                expired = self.channel.sessions.sweep()
+                if expired:
+                    log.info("expired %d inactive session(s)", expired)
+            except Exception:
+                log.warning("session sweep failed; retrying later", exc_info=True)
+            await asyncio.sleep(SWEEP_EVERY)
+
+    @property
+    def stopped(self) -> bool:
+        """True once the server has stopped by itself (a signal, or a failure)."""
+        return self._task is not None and self._task.done()
+
+    async def wait(self) -> None:
+        """Wait until the server stops."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def stop(self) -> None:
+        """Stop serving and wait for open requests to finish."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        self.server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def _serve_alone(server: WebServer) -> None:
+    await server.start()
+    try:
+        await server.wait()
+    finally:
+        await server.stop()
+        server.channel.sessions.close()
+
+
+def serve_web(engine: Engine, sessions_db: Path, ttl: timedelta, host: str, port: int) -> None:
+    """``referral-bot web``: serve the web channel until SIGINT or SIGTERM."""
+    channel, app = build_web(engine, lambda: SessionStore(sessions_db, ttl=ttl))
+    channel.sessions.store  # noqa: B018 - open (or fail) before serving, in this thread
+    asyncio.run(_serve_alone(WebServer(app, channel, host, port)))

@@ -1,0 +1,226 @@
+"""What a web page shows, built from an engine turn and the flow model: no HTML here.
+
+The server pages and the offline pack (:mod:`bot.channels.web.export`) render the same
+views with the same templates, so both look alike and hold the same words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.engine import Engine, Session, Turn
+from bot.engine.machine import CONTINUE, DONE
+from bot.flows.model import Checklist, Flow, Question, State
+from bot.flows.text import expand
+
+__all__ = [
+    "AnswerRow",
+    "Choice",
+    "SignpostView",
+    "StepView",
+    "Term",
+    "WhyView",
+    "answer_rows",
+    "first_sentence",
+    "headline",
+    "paragraphs",
+    "step_view",
+    "tel_href",
+]
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z0-9\"'‘“(])")
+HEADLINE_LIMIT = 160
+
+
+def tel_href(phone: str) -> str:
+    """``tel:`` link for a phone number as written in the directory (digits and a leading +)."""
+    return "tel:" + re.sub(r"[^\d+]", "", phone)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Text split at blank lines, with empty pieces dropped."""
+    return [" ".join(p.split()) if "\n" not in p.strip() else p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def first_sentence(text: str) -> tuple[str, str]:
+    """The first sentence of ``text`` and the rest."""
+    pieces = _SENTENCE_END.split(" ".join(text.split()), maxsplit=1)
+    return pieces[0], pieces[1] if len(pieces) == 2 else ""
+
+
+def headline(text: str) -> tuple[str, list[str]]:
+    """The first sentence of ``text`` (the page heading) and the paragraphs after it.
+
+    A first paragraph that is short stays whole, so a question is never cut in two.
+    """
+    parts = paragraphs(text)
+    if not parts:
+        return "", []
+    first, rest = parts[0], parts[1:]
+    if len(first) <= HEADLINE_LIMIT:
+        return first, rest
+    pieces = _SENTENCE_END.split(first, maxsplit=1)
+    if len(pieces) == 2 and len(pieces[0]) <= HEADLINE_LIMIT:
+        return pieces[0], [pieces[1], *rest]
+    return first, rest
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A radio or checkbox: the value sent, its label, and whether it is already chosen."""
+
+    id: str
+    label: str
+    checked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SignpostView:
+    """A service to contact, with ready ``tel:`` link."""
+
+    id: str
+    name: str
+    phone: str | None
+    tel: str | None
+    url: str | None
+    how: str | None
+    review_note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WhyView:
+    """Why a step is asked, and its source (trainer view and training notes)."""
+
+    text: str
+    source_title: str | None
+    source_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A glossary term used in a step, shown expandable in place."""
+
+    term: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    """One step page."""
+
+    flow_id: str
+    flow_title: str
+    state_id: str
+    kind: str
+    heading: str
+    body: list[str]
+    review_note: str | None
+    review_flag: str
+    choices: list[Choice] = field(default_factory=list)
+    signposts: list[SignpostView] = field(default_factory=list)
+    next_flows: list[Choice] = field(default_factory=list)
+    why: WhyView | None = None
+    terms: list[Term] = field(default_factory=list)
+    error: str | None = None
+    notice: str | None = None
+    can_go_back: bool = False
+    version: str = ""
+
+    @property
+    def title(self) -> str:
+        """The page title: unique per step (its heading, then the guide)."""
+        prefix = "Error: " if self.error else ""
+        return f"{prefix}{self.heading} - {self.flow_title} - Referral Guide"
+
+
+def _terms(turn: Turn) -> list[Term]:
+    """Glossary terms of the turn, when the engine provides them (``Turn.terms``)."""
+    found = []
+    for entry in getattr(turn, "terms", None) or ():
+        term = getattr(entry, "term", None) or getattr(entry, "name", None)
+        definition = getattr(entry, "definition", None) or getattr(entry, "text", None)
+        if term is None and isinstance(entry, tuple) and len(entry) == 2:
+            term, definition = entry
+        if term and definition:
+            found.append(Term(str(term), str(definition)))
+    return found
+
+
+def _why(engine: Engine, flow: Flow, state: State) -> WhyView | None:
+    if state.why is None:
+        return None
+    source = flow.source(state.why.source)
+    return WhyView(expand(state.why.text, engine.flowset.signposts),
+                   source.title if source else None, source.url if source else None)
+
+
+def step_view(engine: Engine, turn: Turn, *, can_go_back: bool = False) -> StepView:
+    """The view of a step turn (question, checklist, info or outcome)."""
+    assert turn.flow is not None
+    flow = engine.flowset.flows[turn.flow]
+    state = flow.states[turn.state]
+    heading, body = headline(expand(state.text, engine.flowset.signposts))
+    choices: list[Choice] = []
+    next_flows: list[Choice] = []
+    if isinstance(state, Question):
+        choices = [Choice(o.id, o.label) for o in turn.options]
+    elif isinstance(state, Checklist):
+        ticked = set(turn.selected or ())
+        choices = [Choice(o.id, o.label, o.id in ticked) for o in turn.options if o.id != DONE]
+    elif turn.kind == "outcome":
+        next_flows = [Choice(o.id, o.label) for o in turn.options]
+    signposts = [SignpostView(s.id, s.name, s.phone, tel_href(s.phone) if s.phone else None, s.url, s.how,
+                              s.review_note) for s in turn.signposts]
+    return StepView(
+        flow_id=flow.id, flow_title=flow.title, state_id=state.id, kind=turn.kind, heading=heading, body=body,
+        review_note=state.review_note, review_flag=engine.ui("review_flag"), choices=choices,
+        signposts=signposts, next_flows=next_flows, why=_why(engine, flow, state), terms=_terms(turn),
+        error=turn.error, notice=turn.notice, can_go_back=can_go_back, version=flow.version,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """One line of "Your answers": the step, what was answered, and the step to change it."""
+
+    state_id: str
+    question: str
+    answer: str
+
+
+def _answer_label(flow: Flow, state: State, ticks: Iterable[str], reached: str) -> str | None:
+    if isinstance(state, Question):
+        labels = [o.label for o in state.options if o.next == reached]
+        return " or ".join(labels) if labels else None
+    if isinstance(state, Checklist):
+        chosen = set(ticks)
+        labels = [i.label for i in state.items if i.id in chosen]
+        return "; ".join(labels) if labels else "None of these"
+    return None
+
+
+def answer_rows(engine: Engine, session: Session) -> list[AnswerRow]:
+    """The answers given so far in the session's flow (information steps have none).
+
+    History keeps each step left and, for checklists, what was ticked; a question's answer is
+    the option that leads to the next step reached (several labels when options share a step).
+    """
+    flow = engine.flowset.flows.get(session.flow or "")
+    if flow is None:
+        return []
+    rows = []
+    steps = [state for state, _ in session.history] + [session.state]
+    for index, (state_id, ticks) in enumerate(session.history):
+        state = flow.states.get(state_id)
+        if state is None or state.kind in ("info", "outcome"):
+            continue
+        answer = _answer_label(flow, state, ticks, steps[index + 1])
+        if answer is not None:
+            rows.append(AnswerRow(state_id, headline(expand(state.text, engine.flowset.signposts))[0], answer))
+    return rows
+
+
+CONTINUE_ID = CONTINUE
+DONE_ID = DONE
