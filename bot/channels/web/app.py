@@ -125,6 +125,7 @@ class WebChannel:
     def _page(self, request: Request, visit: Visit, template: str, status: int = 200, **context: Any) -> Response:
         context.setdefault("back_href", None)
         context.setdefault("stamp", None)
+        context.setdefault("wide", False)
         html = render(template, links=self.links, force=self.force, csrf=self.csrf.token(visit.token),
                       flow_href=lambda flow_id: f"/flows/{quote(flow_id)}", **context)
         return self._finish(request, visit, HTMLResponse(html, status_code=status))
@@ -166,7 +167,7 @@ class WebChannel:
         if view == TRAIN:
             flow = self.engine.flowset.flows[step.flow_id]
             context.update(title=f"{TEXT['trainer_view']}: {step.title}", diagram=inline_diagram(flow, step.state_id),
-                           no_diagram=NO_DIAGRAM)
+                           no_diagram=NO_DIAGRAM, wide=True)
             return self._page(request, visit, "train.html", status, **context)
         return self._page(request, visit, "step.html", status, **context)
 

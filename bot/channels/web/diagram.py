@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import Markup
+
 from bot.diagrams import GraphvizUnavailable, diagram_svg
 from bot.flows.model import Flow
 
@@ -13,11 +15,11 @@ NO_DIAGRAM = ("The diagram cannot be drawn here because Graphviz is not installe
               "(apt-get install graphviz). 'referral-bot diagram' draws it as Mermaid.")
 
 
-_CACHE: dict[tuple[str, str, str], str | None] = {}
+_CACHE: dict[tuple[str, str, str], Markup | None] = {}
 _CACHE_SIZE = 512
 
 
-def _svg(flow: Flow, state_id: str) -> str | None:
+def _svg(flow: Flow, state_id: str) -> Markup | None:
     try:
         svg = diagram_svg(flow, highlight=state_id)
     except GraphvizUnavailable:
@@ -28,10 +30,11 @@ def _svg(flow: Flow, state_id: str) -> str | None:
     svg = re.sub(r'<svg\s+width="[^"]*"\s+height="[^"]*"', "<svg", svg, count=1)
     label = f"Diagram of {flow.title}; the current step, {state_id}, is highlighted."
     label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return svg.strip().replace("<svg", f'<svg role="img" aria-label="{label}" focusable="false"', 1)
+    svg = svg.strip().replace("<svg", f'<svg role="img" aria-label="{label}" focusable="false"', 1)
+    return Markup(svg)  # noqa: S704 - Graphviz's own SVG; every label in it is escaped by Graphviz
 
 
-def inline_diagram(flow: Flow, state_id: str) -> str | None:
+def inline_diagram(flow: Flow, state_id: str) -> Markup | None:
     """The flow's diagram with ``state_id`` highlighted, as inline SVG (None without Graphviz).
 
     Drawn once per flow version and step, then kept (Graphviz takes tens of milliseconds).
