@@ -8,8 +8,10 @@ Anything unexpected shows the user's current step again with a clear message, ne
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -535,8 +537,13 @@ def create_app(channel: WebChannel) -> Starlette:
         log.warning("web: the session store could not be read (%s)", exc.__class__.__name__)
         return channel.unavailable(request)
 
-    app = Starlette(routes=channel.routes(), exception_handlers={404: not_found, 405: not_found,
-                                                                 StoreError: store_failed})
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        channel.sessions.close()
+
+    app = Starlette(routes=channel.routes(), lifespan=lifespan,
+                    exception_handlers={404: not_found, 405: not_found, StoreError: store_failed})
     app.add_middleware(SecurityHeaders, immutable_prefix=ASSET_PREFIX)
     app.state.channel = channel
     return app

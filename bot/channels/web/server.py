@@ -75,7 +75,7 @@ class WebServer:
 
     def __init__(self, app: Starlette, channel: WebChannel, host: str, port: int, *, sweep: bool = True) -> None:
         config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
-                                lifespan="off", server_header=False, proxy_headers=True)
+                                lifespan="on", server_header=False, proxy_headers=True)
         self.server = uvicorn.Server(config)
         self.channel = channel
         self.host, self.port = host, port
@@ -137,7 +137,6 @@ async def _serve_alone(server: WebServer) -> None:
         await server.wait()
     finally:
         await server.stop()
-        server.channel.sessions.close()
 
 
 def serve_web(engine: Engine, sessions_db: Path, ttl: timedelta, host: str, port: int) -> None:

@@ -90,6 +90,8 @@ class WebSessions:
         return self.store.flush()
 
     def close(self) -> None:
-        """Write what is held and close the store (if it was ever opened)."""
-        if self._store is not None:
+        """Write what is held and close the store, if this adapter opened it (a store handed
+        in, such as the Telegram bot's, is closed by its owner)."""
+        if self._store is not None and self._open is not None:
             self._store.close()
+            self._store = None

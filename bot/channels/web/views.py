@@ -128,11 +128,13 @@ class StepView:
     can_go_back: bool = False
     version: str = ""
 
+    title_text: str = ""
+
     @property
     def title(self) -> str:
-        """The page title: unique per step (its heading, then the guide)."""
+        """The page title: unique per step (its opening words, then the guide)."""
         prefix = "Error: " if self.error else ""
-        return f"{prefix}{self.heading} - {self.flow_title} - Referral Guide"
+        return f"{prefix}{self.title_text or self.heading} - {self.flow_title} - Referral Guide"
 
 
 def _terms(turn: Turn) -> list[Term]:
@@ -146,6 +148,30 @@ def _terms(turn: Turn) -> list[Term]:
         if term and definition:
             found.append(Term(str(term), str(definition)))
     return found
+
+
+_TITLES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def step_titles(engine: Engine, flow: Flow) -> dict[str, str]:
+    """Each step's title text: its first sentence, or as many sentences as make it unique in the flow."""
+    key = (flow.id, flow.version)
+    if key not in _TITLES:
+        texts = {s.id: " ".join(expand(s.text, engine.flowset.signposts).split()) for s in flow.states.values()}
+        sentences = {sid: _SENTENCE_END.split(text) for sid, text in texts.items()}
+        count = dict.fromkeys(texts, 1)
+        for _ in range(6):
+            titles = {sid: " ".join(sentences[sid][:count[sid]]) for sid in texts}
+            clashes = [sid for sid, title in titles.items() if list(titles.values()).count(title) > 1]
+            if not clashes:
+                break
+            for sid in clashes:
+                count[sid] += 1
+        else:  # the same words in several steps: the step's id tells them apart
+            seen = list(titles.values())
+            titles = {sid: f"{t} ({sid.replace('_', ' ')})" if seen.count(t) > 1 else t for sid, t in titles.items()}
+        _TITLES[key] = titles
+    return _TITLES[key]
 
 
 def _why(engine: Engine, flow: Flow, state: State) -> WhyView | None:
@@ -178,6 +204,7 @@ def step_view(engine: Engine, turn: Turn, *, can_go_back: bool = False) -> StepV
         review_note=state.review_note, review_flag=engine.ui("review_flag"), choices=choices,
         signposts=signposts, next_flows=next_flows, why=_why(engine, flow, state), terms=_terms(turn),
         error=turn.error, notice=turn.notice, can_go_back=can_go_back, version=flow.version,
+        title_text=step_titles(engine, flow)[state.id],
     )
 
 
