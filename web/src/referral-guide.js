@@ -2,10 +2,11 @@
 // Frontend components the web channel uses. Pages work fully without it.
 // Built by scripts/build-web-assets into one classic (non-module) file, so CSP needs no inline
 // script and the offline pack could load it from file:// too.
-import { Button, ErrorSummary, ExitThisPage, SkipLink, ServiceNavigation, isSupported } from "govuk-frontend";
+import { Button, ErrorSummary, ExitThisPage, SkipLink, ServiceNavigation } from "govuk-frontend";
 
+// What GOV.UK Frontend's page template does with an inline script (which our CSP forbids).
 document.body.classList.add("js-enabled");
-if (isSupported()) {
+if ("noModule" in HTMLScriptElement.prototype) {
   document.body.classList.add("govuk-frontend-supported");
   const start = (selector, Component) => {
     document.querySelectorAll(selector).forEach((element) => {

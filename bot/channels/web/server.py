@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -132,6 +133,11 @@ class WebServer:
 
 
 async def _serve_alone(server: WebServer) -> None:
+    # uvicorn catches SIGINT/SIGTERM while it serves, then raises the signal again once it
+    # has stopped: these handlers take that second delivery, so the process exits 0.
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: None)
     await server.start()
     try:
         await server.wait()
