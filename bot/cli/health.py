@@ -10,21 +10,55 @@ import click
 __all__ = ["health"]
 
 
+def _web_healthy(port: int) -> str | None:
+    """None when http://127.0.0.1:PORT/healthz answers ok, else why not."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            body = answer.read(16)
+    except OSError as exc:
+        return f"the web channel on port {port} does not answer ({exc.__class__.__name__})"
+    return None if body == b"ok" else f"the web channel on port {port} answered {body!r}"
+
+
 @click.command()
 @click.option("--max-age", type=click.FloatRange(1), default=120.0, show_default=True,
               help="Seconds since the last heartbeat after which the bot counts as stuck.")
-def health(max_age: float) -> None:
-    """Check that a running bot is alive: its heartbeat file is fresh.
+@click.option("--web-only", is_flag=True, help="Check only the web channel ('referral-bot web'), not the bot.")
+def health(max_age: float, web_only: bool) -> None:
+    """Check that a running bot is alive: its heartbeat file is fresh, and the web channel answers.
 
     'referral-bot run' touches a heartbeat file beside the session database (see
-    REFERRAL_BOT_SESSIONS_DB) every 30 seconds. Exits 0 when it is fresher than --max-age,
-    otherwise 1 with one line saying why. Needs no token and contacts nobody.
+    REFERRAL_BOT_SESSIONS_DB) every 30 seconds. When REFERRAL_BOT_WEB_PORT is set, the web
+    channel's /healthz on 127.0.0.1 must answer too. Exits 0 when all is well, otherwise 1
+    with one line saying why. Needs no token and contacts nothing but this machine.
 
     Example:
 
     \b
         referral-bot health --max-age 90
+        REFERRAL_BOT_WEB_PORT=8080 referral-bot health --web-only
     """
+    from bot.channels.web.server import web_port
+
+    try:
+        port = web_port()
+    except ValueError as exc:
+        click.echo(f"unhealthy: {exc}", err=True)
+        sys.exit(1)
+    if port is not None:
+        problem = _web_healthy(port)
+        if problem is not None:
+            click.echo(f"unhealthy: {problem}.", err=True)
+            sys.exit(1)
+    if web_only:
+        if port is None:
+            click.echo("unhealthy: --web-only needs REFERRAL_BOT_WEB_PORT (the port 'referral-bot web' uses).",
+                       err=True)
+            sys.exit(1)
+        click.echo(f"healthy: the web channel answers on port {port}.")
+        return
     from bot.channels.telegram.config import heartbeat_path, sessions_db_path
 
     path = heartbeat_path(sessions_db_path())
@@ -36,4 +70,5 @@ def health(max_age: float) -> None:
     if age > max_age:
         click.echo(f"unhealthy: the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s).", err=True)
         sys.exit(1)
-    click.echo(f"healthy: heartbeat {age:.0f} s old.")
+    web = f"; the web channel answers on port {port}" if port is not None else ""
+    click.echo(f"healthy: heartbeat {age:.0f} s old{web}.")

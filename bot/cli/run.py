@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,6 +20,24 @@ log = logging.getLogger("bot.cli.run")
 def _fail(message: str, code: int = 2) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
+
+
+def _web_companion(services: Any) -> Any:
+    """The web channel on the bot's engine and session store, when REFERRAL_BOT_WEB_PORT is set."""
+    import os
+
+    from bot.channels.web.server import HOST_ENV, WebServer, build_web, web_port
+
+    try:
+        port = web_port()
+        if port is None:
+            return None
+        channel, web_app = build_web(services.engine, services.store)
+    except ValueError as exc:
+        _fail(str(exc))
+        return None
+    host = os.environ.get(HOST_ENV, "").strip() or "0.0.0.0"  # noqa: S104 - served beside a public bot
+    return WebServer(web_app, channel, host, port)
 
 
 @click.command()
@@ -42,7 +61,9 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     (a self-hosted Bot API server), REFERRAL_BOT_DB (statistics), REFERRAL_BOT_SESSIONS_DB
     (sessions; default beside the statistics), REFERRAL_BOT_SESSION_TTL_HOURS (default 24),
     REFERRAL_BOT_ADMINS (user ids allowed /stats) and REFERRAL_BOT_FLOWS. The flows are
-    checked first, exactly as 'referral-bot validate' does. Stop with Ctrl-C or SIGTERM.
+    checked first, exactly as 'referral-bot validate' does. With REFERRAL_BOT_WEB_PORT set, the
+    web channel is served too, from the same process (REFERRAL_BOT_WEB_HOST, default 0.0.0.0).
+    Stop with Ctrl-C or SIGTERM.
 
     Example:
 
@@ -79,11 +100,14 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         return
     app = build_application(config, services)
     webhook = Webhook(webhook_url, listen, port, secret_token) if webhook_url else None
+    companion = _web_companion(services)
     try:
-        run_bot(app, webhook=webhook, poll_timeout=poll_timeout)
+        run_bot(app, webhook=webhook, poll_timeout=poll_timeout, companion=companion)
     except InvalidToken:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN (unauthorised). Check the token with @BotFather; "
               "if it was revoked, set the new one.")
+    except OSError as exc:
+        _fail(f"{exc}. Choose another REFERRAL_BOT_WEB_PORT, or stop what uses it.", code=1)
     except NetworkError as exc:
         _fail(f"cannot reach the Telegram Bot API ({exc.__class__.__name__}). Check the network, or "
               "TELEGRAM_API_BASE_URL if you use your own Bot API server.", code=1)

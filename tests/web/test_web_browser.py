@@ -31,7 +31,8 @@ pytestmark = pytest.mark.slow
 AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
-  return result.violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+  const where = (v) => v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ');
+  return result.violations.map(v => v.id + ': ' + v.help + ' at ' + where(v));
 }"""
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 PHONE = {"width": 320, "height": 640}

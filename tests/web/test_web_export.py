@@ -71,7 +71,8 @@ def test_each_answer_is_a_link_to_the_state_it_leads_to(pack: ExportResult, flow
     for flow in flowset.flows.values():
         for state in flow.states.values():
             text = (pack.folder / state_file(flow.id, state.id)).read_text(encoding="utf-8")
-            assert f'data-state="{state.id}"' in text and f'data-kind="{state.kind}"' in text
+            assert f'data-state="{state.id}"' in text
+            assert f'data-kind="{state.kind}"' in text
             if isinstance(state, Question):
                 for option in state.options:
                     assert f'href="{option.next}.html" data-answer="{option.id}"' in text
@@ -84,7 +85,8 @@ def test_each_answer_is_a_link_to_the_state_it_leads_to(pack: ExportResult, flow
 def test_the_cli_writes_the_pack(run_cli: CliRunner, tmp_path: Path) -> None:
     result = run_cli("export-site", str(tmp_path / "pack"), "--no-training-notes")
     assert result.returncode == 0, result.stderr
-    assert "Wrote" in result.stdout and "file://" in result.stdout
+    assert "Wrote" in result.stdout
+    assert "file://" in result.stdout
     assert "Training notes" not in (tmp_path / "pack" / "report_concern" / "danger.html").read_text()
     (tmp_path / "afile").write_text("x")
     refused = run_cli("export-site", str(tmp_path / "afile"))

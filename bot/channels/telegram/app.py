@@ -14,6 +14,7 @@ import signal
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
@@ -37,7 +38,7 @@ from bot.engine import Engine
 from bot.engine.store import SessionStore
 from bot.flows import FlowSet
 
-__all__ = ["COMMANDS", "Webhook", "build_application", "make_services", "run"]
+__all__ = ["COMMANDS", "Companion", "Webhook", "build_application", "make_services", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,17 @@ class Webhook:
     def path(self) -> str:
         """The URL path the bot serves, taken from ``url``."""
         return urlsplit(self.url).path.lstrip("/")
+
+
+class Companion(Protocol):
+    """Another server sharing the bot's event loop (the web channel): started after the bot,
+    stopped before it. ``stopped`` turns true if it stops by itself."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def wait(self) -> None: ...
 
 
 def make_services(config: Config, flowset: FlowSet) -> Services:
@@ -200,7 +212,8 @@ def _polling_error(exc: TelegramError) -> None:
     log.warning("polling for updates failed (%s); retrying", exc.__class__.__name__)
 
 
-async def _serve(app: Application, webhook: Webhook | None, poll_timeout: float) -> None:  # type: ignore[type-arg]
+async def _serve(app: Application, webhook: Webhook | None, poll_timeout: float,  # type: ignore[type-arg]
+                 companion: Companion | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -210,6 +223,8 @@ async def _serve(app: Application, webhook: Webhook | None, poll_timeout: float)
     try:
         if app.post_init is not None:
             await app.post_init(app)
+        if companion is not None:  # first, so a port in use stops the start before any update is taken
+            await companion.start()
         await app.start()
         assert app.updater is not None
         if webhook is None:
@@ -223,10 +238,17 @@ async def _serve(app: Application, webhook: Webhook | None, poll_timeout: float)
                                             allowed_updates=Update.ALL_TYPES)
             log.info("bot running (webhook on %s:%d)", webhook.listen, webhook.port)
         beat = asyncio.create_task(_heartbeat(heartbeat_path(services.config.sessions_db), services.store))
-        await stop.wait()
+        waits: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
+        if companion is not None:
+            waits.append(asyncio.create_task(companion.wait()))
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
         beat.cancel()
         log.info("stopping")
     finally:
+        if companion is not None:
+            await companion.stop()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
@@ -238,11 +260,12 @@ async def _serve(app: Application, webhook: Webhook | None, poll_timeout: float)
             await app.post_shutdown(app)
 
 
-def run(app: Application, *, webhook: Webhook | None = None, poll_timeout: float = POLL_TIMEOUT) -> None:  # type: ignore[type-arg]
-    """Run until SIGINT or SIGTERM.
+def run(app: Application, *, webhook: Webhook | None = None, poll_timeout: float = POLL_TIMEOUT,  # type: ignore[type-arg]
+        companion: Companion | None = None) -> None:
+    """Run until SIGINT or SIGTERM; ``companion`` (the web channel) shares the event loop.
 
     Raises:
         InvalidToken: Telegram refused the token.
         NetworkError: Telegram stayed unreachable at start.
     """
-    asyncio.run(_serve(app, webhook, poll_timeout))
+    asyncio.run(_serve(app, webhook, poll_timeout, companion))

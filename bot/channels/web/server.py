@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.engine.store import SessionStore
 
 __all__ = [
     "EXIT_URL_ENV",
+    "HOST_ENV",
     "PORT_ENV",
     "SECURE_ENV",
     "SWEEP_EVERY",
@@ -90,10 +92,20 @@ class WebServer:
         Raises:
             OSError: the port could not be opened (in use, or not allowed).
         """
-        self._task = asyncio.create_task(self.server.serve())
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            raise OSError(f"cannot serve the web channel on {self.host}:{self.port} ({exc.strerror})") from None
+        sock.set_inheritable(True)
+        self._task = asyncio.create_task(self.server.serve(sockets=[sock]))
         while not self.server.started:
             if self._task.done():
-                self._task.result()
+                with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind
+                    self._task.result()
                 raise OSError(f"cannot serve the web channel on {self.host}:{self.port} (is the port in use?)")
             await asyncio.sleep(0.02)
         if self._sweep:
@@ -128,7 +140,7 @@ class WebServer:
                 await self._sweeper
         self.server.should_exit = True
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, SystemExit):
                 await self._task
 
 
