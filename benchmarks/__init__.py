@@ -76,12 +76,20 @@ def _startup(ctx: Context, flowset: FlowSet) -> Results:
     return measure_startup(ctx)
 
 
+def _web(ctx: Context, flowset: FlowSet) -> Results:
+    from benchmarks.web import measure_web
+
+    return measure_web(ctx, flowset)
+
+
 MEASURES: dict[str, tuple[str, list[Measure]]] = {
     "engine": ("engine turn time beside the dict-based floor", [_engine]),
     "e2e": ("end-to-end updates through the real bot beside the ConversationHandler baseline", [_e2e]),
     "memory": ("memory per concurrent session, in the engine and in the bot", [_memory, _bot_memory]),
     "stats": ("statistics writer throughput and the cost of recording a turn", [_writer, _recording]),
     "startup": ("first prompt of the terminal chat, flow loading and imports", [_startup]),
+    "web": ("the web channel: server time per step, throughput beside a bare Starlette floor, page weight, load",
+            [_web]),
 }
 """Measure groups in the order they run: name -> (what it measures, functions)."""
 

@@ -114,6 +114,14 @@ TARGETS: tuple[Target, ...] = (
     Target("chat_first_prompt_s", "<", 0.5, "first prompt of the terminal chat under 0.5 s"),
     Target("load_validate_ms", "<", 200.0, "load and validate all flows under 200 ms"),
     Target("terminal_imports_telegram", "==", False, "the terminal path does not import telegram"),
+    Target("web_step_server_p99_ms", "<", 10.0, "web: server time per step p99 under 10 ms at 50 clients"),
+    Target("web_vs_floor", ">=", 0.6, "web: throughput at least 0.6x the bare Starlette floor"),
+    Target("web_step_html_max_kb", "<=", 15.0, "web: a step's HTML at most 15 KB"),
+    Target("web_first_visit_kb", "<=", 150.0, "web: a first visit at most 150 KB (HTML, CSS, JavaScript)"),
+    Target("web_later_step_kb", "<=", 15.0, "web: a later step is one request of at most 15 KB"),
+    Target("web_load_5xx", "==", 0, "web load: no 5xx"),
+    Target("web_load_crossed_sessions", "==", 0, "web load: no lost or crossed session"),
+    Target("web_load_memory_growth_mb", "<", 10.0, "web load: memory growth under 10 MB"),
 )
 
 

@@ -50,6 +50,18 @@ ROWS: tuple[Row, ...] = (
     Row("load and validate all flows", "load_validate_ms", "ms"),
     Row("import of the terminal path", "terminal_import_ms", "ms"),
     Row("terminal path imports telegram", "terminal_imports_telegram", ""),
+    Row("web: server time per step, p50", "web_step_server_p50_ms", "ms"),
+    Row("web: server time per step, p99 (50 clients)", "web_step_server_p99_ms", "ms"),
+    Row("web: client time per step, p99", "web_step_client_p99_ms", "ms"),
+    Row("web: steps/s", "web_steps_per_s", "/s", "web_floor_steps_per_s", "web_vs_floor", "web_vs_floor"),
+    Row("web: largest step page", "web_step_html_max_kb", "KB"),
+    Row("web: first visit (HTML, CSS, JS)", "web_first_visit_kb", "KB"),
+    Row("web: later step (one request)", "web_later_step_kb", "KB"),
+    Row("web load: users", "web_load_users", ""),
+    Row("web load: steps", "web_load_steps", ""),
+    Row("web load: 5xx", "web_load_5xx", ""),
+    Row("web load: lost or crossed sessions", "web_load_crossed_sessions", ""),
+    Row("web load: memory growth", "web_load_memory_growth_mb", "MB"),
 )
 
 

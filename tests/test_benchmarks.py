@@ -26,7 +26,7 @@ def _bench(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def tiny() -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """One real ``--tiny --json`` run on the shipped flows, shared by the tests below."""
-    done = _bench("--tiny", "--json")
+    done = _bench("--tiny", "--json", timeout=180)
     last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
     return done, json.loads(last) if last.startswith("{") else {}
 
@@ -71,6 +71,14 @@ def test_every_measure_produced_plausible_figures(tiny: tuple[Any, dict[str, Any
     assert results["stats_events"] == MODES["tiny"].stats_events
     assert results["memory_sessions_mid_flow"] == results["memory_sessions"] == MODES["tiny"].sessions
     assert results["terminal_imports_telegram"] is False
+    # The web channel: real steps through the real server beside the floor, nothing lost.
+    assert results["web_steps_per_s"] > 0
+    assert results["web_floor_steps_per_s"] > 0
+    assert results["web_vs_floor"] == pytest.approx(results["web_steps_per_s"] / results["web_floor_steps_per_s"],
+                                                    rel=0.05)
+    assert results["web_load_5xx"] == 0
+    assert results["web_load_crossed_sessions"] == 0
+    assert 0 < results["web_step_html_max_kb"] < results["web_first_visit_kb"]
 
 
 def test_table_lists_each_measure_and_every_missed_target(tiny: tuple[Any, dict[str, Any]]) -> None:
