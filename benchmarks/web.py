@@ -10,6 +10,7 @@ expect (a lost or crossed session would show another step, or the start page).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -20,7 +21,6 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx2
 
@@ -170,7 +170,7 @@ def _server_steps(url: str) -> list[float]:
         by_client[client].append((method, seconds))
     steps = []
     for entries in by_client.values():
-        for (method, seconds), (after, next_seconds) in zip(entries, entries[1:], strict=False):
+        for (method, seconds), (after, next_seconds) in itertools.pairwise(entries):
             if method == "POST" and after == "GET":
                 steps.append(seconds + next_seconds)
     return steps
@@ -208,7 +208,8 @@ def measure_web(ctx: Context, flowset: FlowSet) -> Results:
         tally, took = asyncio.run(_drive(app.url, flowset, clients, steps=steps))
         server = _server_steps(app.url)
         first_visit_kb, assets = _weights(app.url)
-        ctx.log(f"  {clients} clients: {tally.steps} steps in {took:.1f} s; floor {floor_tally.steps} in {floor_took:.1f} s")
+        ctx.log(f"  {clients} clients: {tally.steps} steps in {took:.1f} s; "
+                f"floor {floor_tally.steps} in {floor_took:.1f} s")
         asyncio.run(_drive(app.url, flowset, users, seconds=min(2.0, seconds)))  # warm-up at full load
         before = _rss_mb(app.process.pid)
         load, load_took = asyncio.run(_drive(app.url, flowset, users, seconds=seconds))
