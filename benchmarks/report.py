@@ -61,6 +61,7 @@ ROWS: tuple[Row, ...] = (
     Row("web load: steps", "web_load_steps", ""),
     Row("web load: 5xx", "web_load_5xx", ""),
     Row("web load: lost or crossed sessions", "web_load_crossed_sessions", ""),
+    Row("web load: requests the clients could not complete", "web_load_client_errors", ""),
     Row("web load: memory growth", "web_load_memory_growth_mb", "MB"),
 )
 

@@ -47,6 +47,8 @@ class Tally:
 
     steps: int = 0
     server_errors: int = 0
+    client_errors: int = 0
+    """Requests the client could not complete (connect or read timeouts on a busy machine)."""
     crossed: int = 0
     pages: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
@@ -110,9 +112,17 @@ def _answer(state: Question | Checklist | Info, rng: random.Random) -> tuple[lis
 
 
 async def _walker(number: int, url: str, flowset: FlowSet, tally: Tally, *, steps: int | None,
-                  until: float | None, rng: random.Random, check: bool = True) -> None:
+                  until: float | None, rng: random.Random, check: bool = True, label: str = "") -> None:
     """One browser: walk random paths until ``steps`` steps were taken or the clock passes ``until``."""
-    headers = {"x-bench-client": str(number)}
+    try:
+        await _walk(number, url, flowset, tally, steps=steps, until=until, rng=rng, check=check, label=label)
+    except httpx2.TransportError:
+        tally.client_errors += 1
+
+
+async def _walk(number: int, url: str, flowset: FlowSet, tally: Tally, *, steps: int | None,
+                until: float | None, rng: random.Random, check: bool, label: str) -> None:
+    headers = {"x-bench-client": f"{label}{number}"}
     flows = [f for f in flowset.flows.values() if f.status == "published"]
     async with httpx2.AsyncClient(base_url=url, follow_redirects=False, headers=headers, timeout=30) as client:
         first = await client.get("/")
@@ -156,9 +166,10 @@ async def _drive(url: str, flowset: FlowSet, clients: int, *, steps: int | None 
                  seconds: float | None = None, seed: int = 14, check: bool = True) -> tuple[Tally, float]:
     tally = Tally()
     until = time.monotonic() + seconds if seconds is not None else None
+    label = "load" if seconds is not None else ""
     started = time.perf_counter()
     await asyncio.gather(*(_walker(n, url, flowset, tally, steps=steps, until=until, rng=random.Random(seed + n),
-                                   check=check) for n in range(clients)))
+                                   check=check, label=label) for n in range(clients)))
     return tally, time.perf_counter() - started
 
 
@@ -235,6 +246,7 @@ def measure_web(ctx: Context, flowset: FlowSet) -> Results:
         "web_load_steps": load.steps,
         "web_load_5xx": load.server_errors + tally.server_errors,
         "web_load_crossed_sessions": load.crossed + tally.crossed,
+        "web_load_client_errors": load.client_errors + tally.client_errors,
         "web_load_memory_growth_mb": round(after - before, 2),
     })
     return results

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +38,7 @@ COOKIE = "rg_session"
 DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
 """Where Exit this page leaves for: GOV.UK Frontend's default neutral site."""
 TRAIN = "train"
+PAGE_CACHE = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,8 @@ class WebChannel:
                            css=asset_path("referral-guide.css"), js=asset_path("referral-guide.js"),
                            emergency_phone=phone, emergency_tel=tel_href(phone))
         self._assets = {name: (static_dir() / name).read_bytes() for name in asset_names().values()}
+        self._pages: dict[Hashable, str] = {}
+        self._placeholder = secrets.token_hex(20)  # the same length as a form token
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -124,13 +127,32 @@ class WebChannel:
                             httponly=True, samesite="lax", secure=secure)
         return response
 
-    def _page(self, request: Request, visit: Visit, template: str, status: int = 200, **context: Any) -> Response:
+    def _html(self, template: str, csrf: str, **context: Any) -> str:
         context.setdefault("back_href", None)
         context.setdefault("stamp", None)
         context.setdefault("wide", False)
-        html = render(template, links=self.links, force=self.force, csrf=self.csrf.token(visit.token),
+        return render(template, links=self.links, force=self.force, csrf=csrf,
                       flow_href=lambda flow_id: f"/flows/{quote(flow_id)}", **context)
+
+    def _page(self, request: Request, visit: Visit, template: str, status: int = 200, **context: Any) -> Response:
+        html = self._html(template, self.csrf.token(visit.token), **context)
         return self._finish(request, visit, HTMLResponse(html, status_code=status))
+
+    def _cached_page(self, request: Request, visit: Visit, key: Hashable, template: str, status: int,
+                     build: Callable[[], dict[str, Any]]) -> Response:
+        """A page that depends only on ``key`` (and the CSRF token): rendered once, then reused.
+
+        Turns are immutable values, so a step page is the same for every visitor on that step
+        apart from the form token, which replaces a placeholder. The cache is emptied past
+        ``PAGE_CACHE`` pages.
+        """
+        html = self._pages.get(key)
+        if html is None:
+            if len(self._pages) >= PAGE_CACHE:
+                self._pages.clear()
+            html = self._pages[key] = self._html(template, self._placeholder, **build())
+        page = html.replace(self._placeholder, self.csrf.token(visit.token))
+        return self._finish(request, visit, HTMLResponse(page, status_code=status))
 
     def _redirect(self, request: Request, visit: Visit, url: str) -> Response:
         return self._finish(request, visit, RedirectResponse(url, status_code=303))
@@ -155,23 +177,28 @@ class WebChannel:
         assert turn.flow is not None
         if error is not None or notice is not None:
             turn = self.engine.current(session, error=error, notice=notice or turn.notice)
-        step = step_view(self.engine, turn, can_go_back=bool(session.history))
-        radio_items = [{"value": c.id, "text": c.label, "checked": c.checked} for c in step.choices]
-        back = None
-        if step.can_go_back:
-            back = f"/back/{quote(step.flow_id)}/{quote(step.state_id)}" + ("?view=train" if view else "")
-        context: dict[str, Any] = {
-            "title": step.title, "step": step, "radio_items": radio_items, "view": view, "back_href": back,
-            "show_why": view == TRAIN, "action": step_url(step.flow_id, step.state_id),
-            "restart_action": f"/restart/{quote(step.flow_id)}", "answers_href": f"/answers/{quote(step.flow_id)}",
-            "offline": None,
-        }
-        if view == TRAIN:
-            flow = self.engine.flowset.flows[step.flow_id]
-            context.update(title=f"{TEXT['trainer_view']}: {step.title}", diagram=inline_diagram(flow, step.state_id),
-                           no_diagram=NO_DIAGRAM, wide=True)
-            return self._page(request, visit, "train.html", status, **context)
-        return self._page(request, visit, "step.html", status, **context)
+        can_go_back = bool(session.history)
+
+        def build() -> dict[str, Any]:
+            step = step_view(self.engine, turn, can_go_back=can_go_back)
+            radio_items = [{"value": c.id, "text": c.label, "checked": c.checked} for c in step.choices]
+            back = None
+            if step.can_go_back:
+                back = f"/back/{quote(step.flow_id)}/{quote(step.state_id)}" + ("?view=train" if view else "")
+            context: dict[str, Any] = {
+                "title": step.title, "step": step, "radio_items": radio_items, "view": view, "back_href": back,
+                "show_why": view == TRAIN, "action": step_url(step.flow_id, step.state_id),
+                "restart_action": f"/restart/{quote(step.flow_id)}", "answers_href": f"/answers/{quote(step.flow_id)}",
+                "offline": None,
+            }
+            if view == TRAIN:
+                flow = self.engine.flowset.flows[step.flow_id]
+                context.update(title=f"{TEXT['trainer_view']}: {step.title}", no_diagram=NO_DIAGRAM, wide=True,
+                               diagram=inline_diagram(flow, step.state_id))
+            return context
+
+        template = "train.html" if view == TRAIN else "step.html"
+        return self._cached_page(request, visit, (turn, view, can_go_back), template, status, build)
 
     def _show_current(self, request: Request, visit: Visit, *, view: str | None = None, status: int = 200,
                       notice: str | None = None, flow_id: str | None = None) -> Response:
