@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
@@ -14,10 +13,8 @@ import pytest
 from botapi import FakeBotApi
 from tgkit import BotProcess
 
-from tests.conftest import ROOT, cli_command
-
-sys.path.insert(0, str(ROOT / "tests" / "web"))
-from webkit import WebUser
+from tests.conftest import cli_command
+from tests.web.webkit import WebUser
 
 pytestmark = pytest.mark.slow
 

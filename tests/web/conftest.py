@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,8 +18,6 @@ from bot.engine import Engine
 from bot.engine.store import SessionStore
 from bot.flows import FlowSet
 from bot.stats import Recorder
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @dataclass

@@ -20,11 +20,11 @@ from urllib.parse import urlencode
 
 import axe_playwright_python
 import pytest
-from paths import Answer, paths
 
 from bot.flows import FlowSet, load_flows
 from tests.conftest import FLOWS
 from tests.web.conftest import DOCS_IMAGES, LiveServer
+from tests.web.paths import Answer, paths
 
 pytestmark = pytest.mark.slow
 

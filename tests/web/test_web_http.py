@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from webkit import WebUser, form, parse
 
 from bot.channels.web import COOKIE
 from bot.channels.web.render import TEXT
 from bot.flows import FlowSet
 from tests.web.conftest import Site, make_site
+from tests.web.webkit import WebUser, form, parse
 
 
 def user(client: TestClient) -> WebUser:

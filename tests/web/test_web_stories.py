@@ -10,13 +10,13 @@ import re
 
 import pytest
 from starlette.testclient import TestClient
-from webkit import WebUser
 
 from bot.channels.terminal import run_json
 from bot.engine import Engine
 from bot.flows import FlowSet
 from bot.stories import Story, load_stories
 from tests.test_stories import STORIES_DIR
+from tests.web.webkit import WebUser
 
 STORIES = load_stories(STORIES_DIR)
 
