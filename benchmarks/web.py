@@ -10,6 +10,7 @@ expect (a lost or crossed session would show another step, or the start page).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -52,6 +53,47 @@ class Tally:
     crossed: int = 0
     pages: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
+
+
+class Browser:
+    """A minimal HTTP/1.1 keep-alive client with one cookie: cheap, so the clients leave the
+    CPU to the server (httpx costs several times the server's own work per request)."""
+
+    def __init__(self, port: int, name: str) -> None:
+        self.port, self.name = port, name
+        self.cookie = ""
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: str = "") -> tuple[int, dict[str, str], bytes]:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self._reader is not None
+        head = [f"{method} {path} HTTP/1.1", "host: 127.0.0.1", f"x-bench-client: {self.name}"]
+        if self.cookie:
+            head.append(f"cookie: rg_session={self.cookie}")
+        if method == "POST":
+            head += ["content-type: application/x-www-form-urlencoded", f"content-length: {len(body.encode())}"]
+        self._writer.write(("\r\n".join(head) + "\r\n\r\n" + body).encode())
+        await self._writer.drain()
+        status_line = await self._reader.readline()
+        if not status_line:
+            raise ConnectionError("the server closed the connection")
+        status = int(status_line.split()[1])
+        headers: dict[str, str] = {}
+        while (line := await self._reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+            if name.strip().lower() == "set-cookie" and value.strip().startswith("rg_session="):
+                self.cookie = value.strip().split(";")[0].split("=", 1)[1].strip('"')
+        data = await self._reader.readexactly(int(headers.get("content-length", "0")))
+        return status, headers, data
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            with contextlib.suppress(OSError):
+                await self._writer.wait_closed()
 
 
 def _free_port() -> int:
@@ -116,50 +158,52 @@ async def _walker(number: int, url: str, flowset: FlowSet, tally: Tally, *, step
     """One browser: walk random paths until ``steps`` steps were taken or the clock passes ``until``."""
     try:
         await _walk(number, url, flowset, tally, steps=steps, until=until, rng=rng, check=check, label=label)
-    except httpx2.TransportError:
+    except (OSError, asyncio.IncompleteReadError, ValueError):
         tally.client_errors += 1
 
 
 async def _walk(number: int, url: str, flowset: FlowSet, tally: Tally, *, steps: int | None,
                 until: float | None, rng: random.Random, check: bool, label: str) -> None:
-    headers = {"x-bench-client": f"{label}{number}"}
     flows = [f for f in flowset.flows.values() if f.status == "published"]
-    async with httpx2.AsyncClient(base_url=url, follow_redirects=False, headers=headers, timeout=30) as client:
-        first = await client.get("/")
-        found = CSRF.search(first.text)
-        if first.status_code >= 500 or found is None:
+    browser = Browser(int(url.rsplit(":", 1)[1]), f"{label}{number}")
+    try:
+        status, _, first = await browser.request("GET", "/")
+        found = CSRF.search(first.decode())
+        if status >= 500 or found is None:
             tally.server_errors += 1
             return
         csrf, taken = found.group(1), 0
         while (steps is None or taken < steps) and (until is None or time.monotonic() < until):
             flow = rng.choice(flows)
             expected = flow.start
-            response = await client.post(f"/flows/{flow.id}", content=f"csrf={csrf}&continue=start", headers=FORM)
+            status, headers, _ = await browser.request("POST", f"/flows/{flow.id}", f"csrf={csrf}&continue=start")
             while True:
-                if response.status_code >= 500:
+                if status >= 500:
                     tally.server_errors += 1
                     return
                 started = time.perf_counter()
-                page = await client.get(response.headers.get("location", f"/flows/{flow.id}/{expected}"))
-                if page.status_code >= 500:
+                status, _, body = await browser.request("GET", headers.get("location", f"/flows/{flow.id}/{expected}"))
+                if status >= 500:
                     tally.server_errors += 1
                     return
-                shown = STATE.search(page.text)
+                shown = STATE.search(body.decode())
                 if check and (shown is None or shown.group(1) != expected):
                     tally.crossed += 1
                     return
-                tally.pages[expected] = max(tally.pages.get(expected, 0), len(page.content))
+                tally.pages[expected] = max(tally.pages.get(expected, 0), len(body))
                 state = flow.states[expected]
                 if isinstance(state, Outcome) or (steps is not None and taken >= steps):
                     break
                 fields, expected = _answer(state, rng)  # type: ignore[arg-type]
-                body = "&".join(f"{k}={v}" for k, v in [("csrf", csrf), ("continue", "continue"), *fields])
-                response = await client.post(f"/flows/{flow.id}/{state.id}", content=body, headers=FORM)
+                form = "&".join(f"{k}={v}" for k, v in [("csrf", csrf), ("continue", "continue"), *fields])
+                status, headers, _ = await browser.request("POST", f"/flows/{flow.id}/{state.id}", form)
                 tally.latencies.append(time.perf_counter() - started)
                 taken += 1
                 tally.steps += 1
                 if until is not None and time.monotonic() >= until:
                     break
+    finally:
+        await browser.close()
 
 
 async def _drive(url: str, flowset: FlowSet, clients: int, *, steps: int | None = None,
