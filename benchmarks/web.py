@@ -35,6 +35,8 @@ STATE = re.compile(r'<main\b[^>]*\bdata-state="([^"]+)"')
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 ASSET = re.compile(r'(?:href|src)="(/assets/[^"]+)"')
 FORM = {"content-type": "application/x-www-form-urlencoded"}
+WARM_UP = 8
+"""Steps per client before timing: enough for the server to have drawn every step page once."""
 SIZES = {  # mode -> (latency clients, steps per client, load users, load seconds)
     "full": (50, 80, 200, 60.0),
     "quick": (50, 30, 200, 10.0),
@@ -250,7 +252,7 @@ def measure_web(ctx: Context, flowset: FlowSet) -> Results:
     results: Results = {}
     floor = Server("floor", ctx)
     try:
-        asyncio.run(_drive(floor.url, flowset, clients, steps=2, check=False))  # warm up
+        asyncio.run(_drive(floor.url, flowset, clients, steps=WARM_UP, check=False))  # warm up
         _server_steps(floor.url)
         floor_tally, floor_took = asyncio.run(_drive(floor.url, flowset, clients, steps=steps, check=False))
         floor_rate = floor_tally.steps / floor_took
@@ -258,7 +260,7 @@ def measure_web(ctx: Context, flowset: FlowSet) -> Results:
         floor.stop()
     app = Server("app", ctx)
     try:
-        asyncio.run(_drive(app.url, flowset, clients, steps=2))
+        asyncio.run(_drive(app.url, flowset, clients, steps=WARM_UP))  # every step page rendered once
         _server_steps(app.url)
         tally, took = asyncio.run(_drive(app.url, flowset, clients, steps=steps))
         server = _server_steps(app.url)

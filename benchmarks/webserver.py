@@ -9,6 +9,7 @@ forgets) each request's server time, keyed by the ``x-bench-client`` header.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -111,6 +112,7 @@ def main(argv: list[str]) -> None:
         _, app = build_web(engine, lambda: SessionStore(scratch / "web-sessions.db"), environ={})
     else:
         app = floor_app(Engine(flowset))
+    gc.freeze()  # as the real server does after start-up
     uvicorn.run(Timer(app), host="127.0.0.1", port=port, access_log=False, log_level="warning",
                 lifespan="on" if kind == "app" else "off")
 

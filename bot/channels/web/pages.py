@@ -1,0 +1,254 @@
+"""How the web channel builds its pages: visits, cookies, the page cache and the page kinds.
+
+:class:`Pages` holds what every endpoint shares; :class:`bot.channels.web.app.WebChannel`
+adds the endpoints and routes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.channels.web.diagram import NO_DIAGRAM, inline_diagram
+from bot.channels.web.render import TEXT, asset_names, asset_path, render, static_dir
+from bot.channels.web.security import BodyTooLarge, Csrf, read_form
+from bot.channels.web.sessions import CHANNEL, WebSessions, new_token, valid_token
+from bot.channels.web.views import first_sentence, step_view, tel_href
+from bot.engine import Engine, Session, Turn
+from bot.flows.model import ROLES, Flow
+
+__all__ = ["COOKIE", "DEFAULT_EXIT_URL", "PAGE_CACHE", "TRAIN", "Links", "Pages", "Visit", "first", "step_url"]
+
+COOKIE = "rg_session"
+DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
+"""Where Exit this page leaves for: GOV.UK Frontend's default neutral site."""
+TRAIN = "train"
+PAGE_CACHE = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Addresses every page links to (the offline pack uses file names instead)."""
+
+    home: str
+    emergency: str
+    exit: str
+    privacy: str | None
+    css: str
+    js: str | None
+    emergency_phone: str
+    emergency_tel: str
+
+
+@dataclass(slots=True)
+class Visit:
+    """One request's browser session: its cookie token and the stored session, if any."""
+
+    token: str
+    fresh: bool
+    session: Session | None
+    expired: bool = False
+
+
+def step_url(flow_id: str, state_id: str, view: str | None = None) -> str:
+    """A step's stable address (or the trainer view of its flow)."""
+    if view == TRAIN:
+        return f"/train/{quote(flow_id)}"
+    return f"/flows/{quote(flow_id)}/{quote(state_id)}"
+
+
+def first(form: dict[str, list[str]], name: str) -> str | None:
+    """The first value of a form field, or None."""
+    values = form.get(name)
+    return values[0] if values else None
+
+
+class Pages:
+    """Building and answering pages: the shared part of :class:`bot.channels.web.app.WebChannel`.
+
+    Args:
+        engine: the shared engine (with the statistics recorder attached).
+        sessions: the session store adapter.
+        exit_url: where Exit this page leaves for.
+        secure_cookie: always mark the cookie Secure (otherwise only on https requests).
+        force: the force name shown beside the service name (the local profile's).
+    """
+
+    def __init__(self, engine: Engine, sessions: WebSessions, *, exit_url: str = DEFAULT_EXIT_URL,
+                 secure_cookie: bool = False, force: str | None = None) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.exit_url = exit_url
+        self.secure_cookie = secure_cookie
+        self.force = force
+        self.csrf = Csrf(secrets.token_bytes(32))
+        emergency = next((engine.flowset.signposts[s] for s in engine.flowset.emergency_signposts
+                          if engine.flowset.signposts[s].phone), None)
+        phone = emergency.phone if emergency is not None and emergency.phone else "999"
+        self.links = Links(home="/", emergency="/emergency", exit="/exit", privacy="/privacy",
+                           css=asset_path("referral-guide.css"), js=asset_path("referral-guide.js"),
+                           emergency_phone=phone, emergency_tel=tel_href(phone))
+        self._assets = {name: (static_dir() / name).read_bytes() for name in asset_names().values()}
+        self._pages: dict[Hashable, str] = {}
+        self._placeholder = secrets.token_hex(20)  # the same length as a form token
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    def _visit(self, request: Request) -> Visit:
+        token = request.cookies.get(COOKIE)
+        if not valid_token(token):
+            return Visit(new_token(), True, None)
+        assert token is not None
+        session, expired = self.sessions.load(token)
+        return Visit(token, False, session, expired)
+
+    def _session(self, visit: Visit) -> Session:
+        if visit.session is None:
+            visit.session = self.engine.new_session(channel=CHANNEL)
+        return visit.session
+
+    def _finish(self, request: Request, visit: Visit, response: Response) -> Response:
+        secure = self.secure_cookie or request.url.scheme == "https"
+        response.set_cookie(COOKIE, visit.token, max_age=self.sessions.ttl_seconds, path="/",
+                            httponly=True, samesite="lax", secure=secure)
+        return response
+
+    def _html(self, template: str, csrf: str, **context: Any) -> str:
+        context.setdefault("back_href", None)
+        context.setdefault("stamp", None)
+        context.setdefault("wide", False)
+        return render(template, links=self.links, force=self.force, csrf=csrf,
+                      flow_href=lambda flow_id: f"/flows/{quote(flow_id)}", **context)
+
+    def _page(self, request: Request, visit: Visit, template: str, status: int = 200, **context: Any) -> Response:
+        html = self._html(template, self.csrf.token(visit.token), **context)
+        return self._finish(request, visit, HTMLResponse(html, status_code=status))
+
+    def _cached_page(self, request: Request, visit: Visit, key: Hashable, template: str, status: int,
+                     build: Callable[[], dict[str, Any]]) -> Response:
+        """A page that depends only on ``key`` (and the CSRF token): rendered once, then reused.
+
+        Turns are immutable values, so a step page is the same for every visitor on that step
+        apart from the form token, which replaces a placeholder. The cache is emptied past
+        ``PAGE_CACHE`` pages.
+        """
+        html = self._pages.get(key)
+        if html is None:
+            if len(self._pages) >= PAGE_CACHE:
+                self._pages.clear()
+            html = self._pages[key] = self._html(template, self._placeholder, **build())
+        page = html.replace(self._placeholder, self.csrf.token(visit.token))
+        return self._finish(request, visit, HTMLResponse(page, status_code=status))
+
+    def _redirect(self, request: Request, visit: Visit, url: str) -> Response:
+        return self._finish(request, visit, RedirectResponse(url, status_code=303))
+
+    def _save(self, visit: Visit) -> None:
+        if visit.session is not None:
+            self.sessions.save(visit.token, visit.session)
+
+    def _flow(self, flow_id: str, session: Session | None) -> Flow | None:
+        """A flow this session may open: published ones for everyone, drafts for trainers."""
+        probe = session or self.engine.new_session(channel=CHANNEL)
+        return next((f for f in self.engine.visible_flows(probe) if f.id == flow_id), None)
+
+    def _notice_for(self, visit: Visit) -> str | None:
+        return self.engine.ui("expired") if visit.expired else None
+
+    # -- step pages --------------------------------------------------------------------------------
+
+    def _step_page(self, request: Request, visit: Visit, turn: Turn, *, view: str | None = None,
+                   status: int = 200, error: str | None = None, notice: str | None = None) -> Response:
+        session = self._session(visit)
+        assert turn.flow is not None
+        if error is not None or notice is not None:
+            turn = self.engine.current(session, error=error, notice=notice or turn.notice)
+        can_go_back = bool(session.history)
+
+        def build() -> dict[str, Any]:
+            step = step_view(self.engine, turn, can_go_back=can_go_back)
+            radio_items = [{"value": c.id, "text": c.label, "checked": c.checked} for c in step.choices]
+            back = None
+            if step.can_go_back:
+                back = f"/back/{quote(step.flow_id)}/{quote(step.state_id)}" + ("?view=train" if view else "")
+            context: dict[str, Any] = {
+                "title": step.title, "step": step, "radio_items": radio_items, "view": view, "back_href": back,
+                "show_why": view == TRAIN, "action": step_url(step.flow_id, step.state_id),
+                "restart_action": f"/restart/{quote(step.flow_id)}", "answers_href": f"/answers/{quote(step.flow_id)}",
+                "offline": None,
+            }
+            if view == TRAIN:
+                flow = self.engine.flowset.flows[step.flow_id]
+                context.update(title=f"{TEXT['trainer_view']}: {step.title}", no_diagram=NO_DIAGRAM, wide=True,
+                               diagram=inline_diagram(flow, step.state_id))
+            return context
+
+        template = "train.html" if view == TRAIN else "step.html"
+        return self._cached_page(request, visit, (turn, view, can_go_back), template, status, build)
+
+    def _show_current(self, request: Request, visit: Visit, *, view: str | None = None, status: int = 200,
+                      notice: str | None = None, flow_id: str | None = None) -> Response:
+        """The user's current step with a message; the start page or home when there is none."""
+        session = visit.session
+        if session is not None and session.flow is not None:
+            turn = self.engine.resume(session)
+            if turn.flow is not None:
+                return self._step_page(request, visit, turn, view=view, status=status, notice=notice or turn.notice)
+        flow = self._flow(flow_id, session) if flow_id else None
+        if flow is not None:
+            return self._start_page(request, visit, flow, view=view, status=status, notice=notice)
+        return self._home_page(request, visit, status=status, notice=notice)
+
+    def _start_page(self, request: Request, visit: Visit, flow: Flow, *, view: str | None = None,
+                    status: int = 200, notice: str | None = None) -> Response:
+        title = f"{flow.title} - {TEXT['trainer_view'] + ' - ' if view else ''}{TEXT['service']}"
+        return self._page(request, visit, "start.html", status, title=title, flow=flow, view=view,
+                          notice=notice or self._notice_for(visit), start_action=f"/flows/{quote(flow.id)}")
+
+    def _home_page(self, request: Request, visit: Visit, *, roles: bool | None = None, status: int = 200,
+                   notice: str | None = None, error: str | None = None) -> Response:
+        session = visit.session
+        ask_role = roles if roles is not None else (session is None or session.role is None)
+        notice = notice or self._notice_for(visit)
+        if ask_role:
+            current = session.role if session else None
+            items = [{"value": r, "text": self.engine.ui(f"role_{r}"), "checked": r == current} for r in ROLES]
+            heading, intro = first_sentence(self.engine.ui("choose_role"))
+            title = f"{'Error: ' if error else ''}{heading} - {TEXT['service']}"
+            return self._page(request, visit, "home.html", status, title=title, roles=items, heading=heading,
+                              intro=intro, error=error, notice=notice, role_action="/role")
+        assert session is not None
+        guides = [{"id": f.id, "title": f.title, "description": f.description}
+                  for f in self.engine.visible_flows(session)]
+        return self._page(request, visit, "home.html", status, title=f"{TEXT['choose_guide']} - {TEXT['service']}",
+                          roles=None, guides=guides, intro=self.engine.ui("menu"), notice=notice, error=None,
+                          change_role_href="/role")
+
+    # -- form handling -------------------------------------------------------------------------
+
+    async def _form(self, request: Request, visit: Visit, *, flow_id: str | None = None
+                    ) -> tuple[dict[str, list[str]] | None, Response | None]:
+        """The checked form, or the response that replaces acting on it."""
+        view = TRAIN if request.query_params.get("view") == TRAIN else None
+        try:
+            form = await read_form(request)
+        except BodyTooLarge:
+            return None, self._show_current(request, visit, status=413, notice=TEXT["too_large"], flow_id=flow_id)
+        except ValueError:
+            form = None
+        if form is None:
+            return None, self._show_current(request, visit, status=400, notice=TEXT["form_expired"], flow_id=flow_id)
+        if visit.fresh:
+            return None, self._show_current(request, visit, status=400, notice=TEXT["no_session"], flow_id=flow_id,
+                                            view=view)
+        if not self.csrf.check(visit.token, first(form, "csrf")):
+            return None, self._show_current(request, visit, status=403, notice=TEXT["form_expired"],
+                                            flow_id=flow_id, view=view)
+        return form, None
+
