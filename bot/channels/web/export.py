@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.web.render import TEXT, asset_names, render, static_dir
-from bot.channels.web.views import Choice, paragraphs, step_view, tel_href
+from bot.channels.web.views import Choice, force_name, paragraphs, step_view, tel_href
 from bot.engine import Engine, Session, Turn
 from bot.engine.machine import CONTINUE
 from bot.flows.model import Checklist, ChecklistRule, Flow, Info, Question
@@ -123,7 +123,7 @@ def export_site(engine: Engine, folder: Path | str, *, training_notes: bool = Tr
     def write(name: str, template: str, depth: int, **context: Any) -> None:
         context.setdefault("back_href", None)
         context.setdefault("wide", False)
-        html = render(template, links=links(depth), force=None, csrf="", **context)
+        html = render(template, links=links(depth), force=force_name(engine), csrf="", **context)
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")

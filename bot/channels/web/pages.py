@@ -19,7 +19,7 @@ from bot.channels.web.diagram import NO_DIAGRAM, inline_diagram
 from bot.channels.web.render import TEXT, asset_names, asset_path, render, static_dir
 from bot.channels.web.security import BodyTooLarge, Csrf, read_form
 from bot.channels.web.sessions import CHANNEL, WebSessions, new_token, valid_token
-from bot.channels.web.views import first_sentence, step_view, tel_href
+from bot.channels.web.views import first_sentence, force_name, step_view, tel_href
 from bot.engine import Engine, Session, Turn
 from bot.flows.model import ROLES, Flow
 
@@ -86,7 +86,7 @@ class Pages:
         self.sessions = sessions
         self.exit_url = exit_url
         self.secure_cookie = secure_cookie
-        self.force = force
+        self.force = force or force_name(engine)
         self.csrf = Csrf(secrets.token_bytes(32))
         emergency = next((engine.flowset.signposts[s] for s in engine.flowset.emergency_signposts
                           if engine.flowset.signposts[s].phone), None)

@@ -24,6 +24,7 @@ __all__ = [
     "WhyView",
     "answer_rows",
     "first_sentence",
+    "force_name",
     "headline",
     "paragraphs",
     "step_view",
@@ -138,16 +139,22 @@ class StepView:
 
 
 def _terms(turn: Turn) -> list[Term]:
-    """Glossary terms of the turn, when the engine provides them (``Turn.terms``)."""
+    """The glossary terms a step uses (``Turn.terms``, when the engine provides them), each
+    named with what it stands for: "NRM (National Referral Mechanism)"."""
     found = []
     for entry in getattr(turn, "terms", None) or ():
-        term = getattr(entry, "term", None) or getattr(entry, "name", None)
-        definition = getattr(entry, "definition", None) or getattr(entry, "text", None)
-        if term is None and isinstance(entry, tuple) and len(entry) == 2:
-            term, definition = entry
+        term, definition = getattr(entry, "term", None), getattr(entry, "definition", None)
+        meaning = getattr(entry, "meaning", None)
         if term and definition:
-            found.append(Term(str(term), str(definition)))
+            found.append(Term(f"{term} ({meaning})" if meaning else str(term), str(definition)))
     return found
+
+
+def force_name(engine: Engine) -> str | None:
+    """The force named in the local profile, if one is loaded."""
+    local = getattr(engine.flowset, "local", None)
+    force = getattr(local, "force", None)
+    return str(force) if force else None
 
 
 _TITLES: dict[tuple[str, str], dict[str, str]] = {}
