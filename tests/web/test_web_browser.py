@@ -38,7 +38,7 @@ NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= document.doc
 PHONE = {"width": 320, "height": 640}
 PROJECTOR = {"width": 1280, "height": 720}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
-FLOW_IDS = sorted(p.stem for p in FLOWS.glob("*.yaml") if p.stem not in ("signposts", "ui"))
+FLOW_IDS = sorted(load_flows(FLOWS).flows)
 
 
 def context(browser: Any, server: LiveServer, *, js: bool, viewport: dict[str, int] = PROJECTOR) -> Any:
