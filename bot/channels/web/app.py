@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -334,8 +334,8 @@ class WebChannel(Pages):
         ]
 
 
-def create_app(channel: WebChannel) -> Starlette:
-    """The ASGI application: the routes, the error pages and the security headers."""
+def create_app(channel: WebChannel, extra: Sequence[Route] = ()) -> Starlette:
+    """The ASGI application: the routes (``extra`` first), the error pages and the security headers."""
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
@@ -352,7 +352,7 @@ def create_app(channel: WebChannel) -> Starlette:
         yield
         channel.sessions.close()
 
-    app = Starlette(routes=channel.routes(), lifespan=lifespan,
+    app = Starlette(routes=[*extra, *channel.routes()], lifespan=lifespan,
                     exception_handlers={404: not_found, 405: not_found, StoreError: store_failed})
     app.add_middleware(SecurityHeaders, immutable_prefix=ASSET_PREFIX)
     app.state.channel = channel

@@ -11,16 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
+import json
 import logging
 import os
 import signal
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from bot.channels.web.app import DEFAULT_EXIT_URL, WebChannel, create_app
 from bot.channels.web.sessions import WebSessions
@@ -37,6 +43,7 @@ __all__ = [
     "build_web",
     "serve_web",
     "web_port",
+    "webhook_route",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,6 +53,35 @@ HOST_ENV = "REFERRAL_BOT_WEB_HOST"
 EXIT_URL_ENV = "REFERRAL_BOT_WEB_EXIT_URL"
 SECURE_ENV = "REFERRAL_BOT_WEB_SECURE_COOKIE"
 SWEEP_EVERY = 600.0
+
+
+Deliver = Callable[[dict[str, Any]], Awaitable[None]]
+MAX_UPDATE = 1024 * 1024
+"""The largest webhook body read (Telegram's updates are far smaller)."""
+
+
+def webhook_route(path: str, secret: str, deliver: Deliver) -> Route:
+    """A route for Telegram's webhook on the web server (python-telegram-bot's custom-webhook
+    pattern): checks ``X-Telegram-Bot-Api-Secret-Token`` in constant time, then hands the
+    update's JSON to ``deliver`` (which puts it on the bot's update queue)."""
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return PlainTextResponse("forbidden", status_code=403)
+        body = await request.body()
+        if len(body) > MAX_UPDATE:
+            return PlainTextResponse("too large", status_code=413)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return PlainTextResponse("bad update", status_code=400)
+        if not isinstance(data, dict):
+            return PlainTextResponse("bad update", status_code=400)
+        await deliver(data)
+        return PlainTextResponse("ok")
+
+    return Route("/" + path.lstrip("/"), receive, methods=["POST"])
 
 
 def web_port(environ: Mapping[str, str] | None = None) -> int | None:
@@ -63,15 +99,16 @@ def web_port(environ: Mapping[str, str] | None = None) -> int | None:
 
 
 def build_web(engine: Engine, store: SessionStore | Callable[[], SessionStore],
-              environ: Mapping[str, str] | None = None) -> tuple[WebChannel, Starlette]:
-    """The web channel and its ASGI app, on a shared engine and session store."""
+              environ: Mapping[str, str] | None = None, extra: Sequence[Route] = ()) -> tuple[WebChannel, Starlette]:
+    """The web channel and its ASGI app, on a shared engine and session store (``extra``
+    routes, such as Telegram's webhook, come first)."""
     env = os.environ if environ is None else environ
     exit_url = env.get(EXIT_URL_ENV, "").strip() or DEFAULT_EXIT_URL
     if not exit_url.startswith("https://"):
         raise ValueError(f"{EXIT_URL_ENV} must be an https:// address of a neutral site, such as {DEFAULT_EXIT_URL}.")
     secure = env.get(SECURE_ENV, "").strip().lower() in ("1", "true", "yes")
     channel = WebChannel(engine, WebSessions(store, engine), exit_url=exit_url, secure_cookie=secure)
-    return channel, create_app(channel)
+    return channel, create_app(channel, extra)
 
 
 class WebServer:
