@@ -247,10 +247,13 @@ class WebChannel(Pages):
         token = request.cookies.get(COOKIE)
         if valid_token(token):
             assert token is not None
-            session, _ = self.sessions.load(token)
-            if session is not None:
-                self.engine.abandon(session)
-            self.sessions.delete(token)
+            try:
+                session, _ = self.sessions.load(token)
+                if session is not None:
+                    self.engine.abandon(session)
+                self.sessions.delete(token)
+            except StoreError:  # leaving must never wait for a broken disk; the row expires anyway
+                log.warning("web: exit could not delete a session (the store failed); it will expire")
         response = RedirectResponse(self.exit_url, status_code=303)
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
         return response
