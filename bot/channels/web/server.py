@@ -41,6 +41,7 @@ __all__ = [
     "SWEEP_EVERY",
     "WebServer",
     "build_web",
+    "serve_beside",
     "serve_web",
     "web_port",
     "webhook_route",
@@ -184,6 +185,29 @@ class WebServer:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, SystemExit):
                 await self._task
+
+
+async def serve_beside(server: WebServer, start: Callable[[], Awaitable[None]],
+                       stop: Callable[[], Awaitable[None]]) -> None:
+    """Serve the web channel and something else (the Telegram bot) in this event loop until
+    SIGINT or SIGTERM: the web port is opened first (so a port in use stops the start before
+    the bot takes any update), then ``start``; on the way out ``stop``, then the web server."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await server.start()
+    try:
+        await start()
+        waits = [asyncio.create_task(stopping.wait()), asyncio.create_task(server.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+    finally:
+        try:
+            await stop()
+        finally:
+            await server.stop()
 
 
 async def _serve_alone(server: WebServer) -> None:
