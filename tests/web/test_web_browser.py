@@ -314,6 +314,14 @@ def test_screenshots_for_the_docs(browser: Any, live_server: LiveServer) -> None
             visitor.reach("report_concern", route["who"])
             for name, path in (("question", "/flows/report_concern/who"), ("trainer", "/train/report_concern")):
                 page.goto(path)
+                if name == "trainer" and size == "projector":  # the step beside the diagram, all in view
+                    step, figure = (page.locator(".rg-train > div").bounding_box(),
+                                    page.locator(".rg-diagram svg").bounding_box())
+                    assert step is not None
+                    assert figure is not None
+                    assert figure["x"] >= step["x"] + step["width"]
+                    assert figure["y"] + figure["height"] <= viewport["height"]
+                    assert page.locator('.rg-diagram svg[role="img"]').get_attribute("aria-label")
                 target = DOCS_IMAGES / f"web-{name}-{size}.png"
                 page.screenshot(path=str(target), full_page=name != "trainer")
                 written.append(target)
