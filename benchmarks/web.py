@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 import httpx2
 
 from benchmarks.core import ROOT, BenchmarkError, Context, Results, median, percentile
-from bot.flows import FlowSet
-from bot.flows.model import Checklist, Info, Outcome, Question
+from bot.flows import Checklist, FlowSet, Info, Outcome, Question
 
 __all__ = ["measure_web"]
 

@@ -6,7 +6,7 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import combinations
 
-from bot.flows.model import Checklist, Flow, Info, Question
+from bot.flows import Checklist, Flow, Info, Question
 
 
 @dataclass(frozen=True, slots=True)

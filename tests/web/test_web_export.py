@@ -66,7 +66,7 @@ def test_every_link_in_the_pack_leads_to_a_page_of_the_pack(pack: ExportResult, 
 
 
 def test_each_answer_is_a_link_to_the_state_it_leads_to(pack: ExportResult, flowset: FlowSet) -> None:
-    from bot.flows.model import Info, Question
+    from bot.flows import Info, Question
 
     for flow in flowset.flows.values():
         for state in flow.states.values():

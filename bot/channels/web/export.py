@@ -18,7 +18,7 @@ from bot.channels.web.render import TEXT, asset_names, render, static_dir
 from bot.channels.web.views import Choice, force_name, paragraphs, step_view, tel_href
 from bot.engine import Engine, Session, Turn
 from bot.engine.machine import CONTINUE
-from bot.flows.model import Checklist, ChecklistRule, Flow, Info, Question
+from bot.flows import Checklist, ChecklistRule, Flow, Info, Question
 
 __all__ = ["ExportResult", "export_site", "state_file"]
 

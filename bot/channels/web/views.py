@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.engine import Engine, Session, Turn
 from bot.engine.machine import CONTINUE, DONE
-from bot.flows.model import Checklist, Flow, Question, State
+from bot.flows import Checklist, Flow, Question, State
 from bot.flows.text import expand
 
 __all__ = [
