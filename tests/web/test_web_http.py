@@ -70,6 +70,10 @@ def test_no_page_refers_to_another_origin(client: TestClient, flowset: FlowSet) 
                 assert value.startswith("/"), value
         assert "fonts.googleapis" not in html
         assert "GDS Transport" not in html
+        assert "crown" not in html.lower()
+        assert "govuk-header__logo" not in html
+        assert "GOV.UK" not in html
+        assert re.search(r'class="govuk-service-navigation__link">\s*Referral Guide\s*</a>', html)
 
 
 def test_the_session_cookie_holds_only_a_random_key_and_is_locked_down(site: Site) -> None:
