@@ -118,3 +118,22 @@ def test_the_pack_walks_to_an_outcome_from_file_urls_without_javascript(pack: Ex
     finally:
         ctx.close()
     assert all(url.startswith("file://") for url in requests), requests
+
+
+@pytest.mark.slow
+def test_offline_pages_have_no_axe_violation(pack: ExportResult, browser: Any) -> None:
+    from tests.web.test_web_browser import AXE, AXE_RUN, NO_SIDEWAYS_SCROLL
+
+    ctx = browser.new_context(viewport={"width": 320, "height": 640})
+    ctx.add_init_script(script=AXE)
+    problems: list[str] = []
+    try:
+        page = ctx.new_page()
+        for name in ("index.html", "emergency.html", "report_concern/index.html", "report_concern/danger.html",
+                     "report_concern/stay_safe.html", "report_concern/self_help.html", "spot_the_signs/signs.html"):
+            page.goto((pack.folder / name).as_uri())
+            problems += [f"{name}: {v}" for v in page.evaluate(AXE_RUN)]
+            assert page.evaluate(NO_SIDEWAYS_SCROLL), name
+    finally:
+        ctx.close()
+    assert problems == []
