@@ -33,6 +33,7 @@ from bot.channels.telegram.chats import CHANNEL, Services
 from bot.channels.telegram.config import Config, heartbeat_path
 from bot.channels.telegram.handlers import EMERGENCY_TEXT, Handlers
 from bot.channels.telegram.render import NAV_EMERGENCY
+from bot.channels.telegram.stored import ChatRecord
 from bot.engine import Engine
 from bot.engine.store import SessionStore
 from bot.flows import FlowSet
@@ -93,7 +94,7 @@ def make_services(config: Config, flowset: FlowSet) -> Services:
     else:
         recorder = Recorder(config.stats_db, interval=STATS_INTERVAL, batch_size=STATS_BATCH)
     engine = Engine(flowset, listeners=[recorder] if recorder is not None else [])
-    store = SessionStore(config.sessions_db, ttl=config.session_ttl)
+    store = SessionStore(config.sessions_db, ttl=config.session_ttl, records=(ChatRecord,))
     return Services(engine=engine, store=store, config=config, recorder=recorder)
 
 

@@ -5,7 +5,7 @@ live keyboard. The message that was pressed is annotated with the chosen answer 
 its buttons (or, for a checklist tick, is edited in place); a new message carries the next
 step. An update costs one commit if it moved the user and none otherwise; what is only
 bookkeeping (which message is live, which to delete on /exit) is staged and goes with the
-next commit (see ``bot.engine.store``). Nothing here logs or stores a user id, name or
+next commit (see docs/sessions.md). Nothing here logs or stores a user id, name or
 anything typed.
 """
 
@@ -29,8 +29,9 @@ from bot.channels.telegram.render import (
     render_turn,
 )
 from bot.channels.telegram.send import edit_quietly, send, unkey_quietly
+from bot.channels.telegram.stored import ChatRecord
 from bot.engine import Engine, FlowEvent, Listener, Session, Turn
-from bot.engine.store import SessionStore, StoredSession
+from bot.engine.store import SessionStore
 
 __all__ = ["CHANNEL", "Chat", "Services", "open_chat", "split_text", "update_kind"]
 
@@ -140,7 +141,7 @@ def split_text(text: str, limit: int = 4096) -> list[str]:
 class Chat:
     """A private chat's session for the length of one update."""
 
-    def __init__(self, services: Services, bot: Bot, chat_id: int, key: str, stored: StoredSession,
+    def __init__(self, services: Services, bot: Bot, chat_id: int, key: str, stored: ChatRecord,
                  kind: str, notice: str | None = None) -> None:
         self.services = services
         self.bot = bot
@@ -170,17 +171,17 @@ class Chat:
     def save(self) -> None:
         """Make the user's place durable before a reply: one commit if it changed, the chat is
         new or the update was counted in the statistics; otherwise the row is only staged, to
-        go with the next commit (see ``bot.engine.store``)."""
+        go with the next commit (see docs/sessions.md)."""
         store = self.services.store
         if self.services.events != self.events or self.stored.place_changed():
             self.events = self.services.events
-            store.save(self.key, self.stored)
+            store.save_record(self.key, self.stored)
         else:
             store.stage(self.key, self.stored)
 
     def note_sent(self, message: Message, *, live: bool = False) -> None:
         """Bookkeeping after a reply went out: the message (and, if ``live``, that it carries
-        the live keyboard) is staged, never committed on its own (see ``bot.engine.store``)."""
+        the live keyboard) is staged, never committed on its own (see docs/sessions.md)."""
         if live:
             self.stored.active_message = message.message_id
         self.stored.note_message(message.message_id)
@@ -252,7 +253,7 @@ def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
     services.sweep()
     store, engine = services.store, services.engine
     key = store.key(CHANNEL, chat.id)
-    stored = store.load(key)
+    stored = store.load_record(key, ChatRecord)
     kind = update_kind(update)
     if stored is not None and stored.seen(update.update_id):
         log.info("update skipped kind=%s: already handled", kind)
@@ -261,10 +262,10 @@ def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
     notice, arrived = None, None
     if stored is not None and store.is_expired(stored):
         engine.abandon(stored.session)
-        stored = StoredSession(engine.new_session(channel=CHANNEL), messages=stored.messages)
+        stored = ChatRecord(engine.new_session(channel=CHANNEL), messages=stored.messages)
         notice = services.ui("expired")
     elif stored is None:
-        stored = StoredSession(engine.new_session(channel=CHANNEL))
+        stored = ChatRecord(engine.new_session(channel=CHANNEL))
     else:
         arrived = engine.resume(stored.session)
         notice = arrived.notice
