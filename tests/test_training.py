@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram.limits import MAX_TEXT as TELEGRAM_MAX
 from bot.engine import Engine, FlowEvent, Session
 from bot.figures import MAX_TEXT, FigureError, figures_reply, load_figures
 from bot.flows import Checklist, FlowSet, Info, Question
-from bot.flows.text import MAX_TEXT as TELEGRAM_MAX
 from bot.flows.text import expand, signpost_lines
 from tests.conftest import ROOT, CliRunner
 

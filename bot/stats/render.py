@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Sequence
 
-from bot.flows.text import MAX_TEXT
 from bot.stats.report import SUPPRESSED, Count, FlowStats, Report
 
 __all__ = ["CSV_HEADER", "render_csv", "render_table", "summary_text"]
@@ -99,8 +98,8 @@ def _summary_lines(f: FlowStats) -> list[str]:
     return lines
 
 
-def summary_text(report: Report, *, limit: int = MAX_TEXT) -> str:
-    """A short plain-text summary (at most ``limit`` characters, Telegram's message limit)."""
+def summary_text(report: Report, *, limit: int) -> str:
+    """A short plain-text summary of at most ``limit`` characters (a chat channel's message limit)."""
     flows = report["flows"]
     head = ["Flow statistics"]
     tail = ["", _note(report)]

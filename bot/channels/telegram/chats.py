@@ -21,6 +21,7 @@ from html import escape as html_escape
 from telegram import Bot, Message, Update
 
 from bot.channels.telegram.config import Config
+from bot.channels.telegram.limits import MAX_TEXT
 from bot.channels.telegram.render import (
     Rendered,
     answered_text,
@@ -121,7 +122,7 @@ def _pieces(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def split_text(text: str, limit: int = 4096) -> list[str]:
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Split long text into messages at paragraph (else line) breaks, each within the limit."""
     chunks: list[str] = []
     current: str | None = None

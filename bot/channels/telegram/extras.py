@@ -15,6 +15,7 @@ from pathlib import Path
 from telegram.error import TelegramError
 
 from bot.channels.telegram.chats import Chat
+from bot.channels.telegram.limits import MAX_CAPTION, MAX_TEXT
 from bot.channels.telegram.send import retrying
 from bot.engine import Engine
 
@@ -37,7 +38,6 @@ ADMIN_ONLY = "Sorry, /stats is only for the bot's administrators."
 STATS_UNAVAILABLE = "Statistics are not available on this server."
 DIAGRAM_NO_FLOW = "Open a guide first; /diagram then shows the guide with your step marked."
 DIAGRAM_UNAVAILABLE = "Diagrams are not available on this server."
-MAX_CAPTION = 1024
 
 
 def _review_line(engine: Engine, flow_id: str) -> str:
@@ -63,7 +63,7 @@ def about_text(engine: Engine) -> str:
     return "\n\n".join(parts)
 
 
-def mermaid_message(source: str, limit: int = 4096) -> str:
+def mermaid_message(source: str, limit: int = MAX_TEXT) -> str:
     """Mermaid source as an HTML ``<pre>`` block within Telegram's limit, cut at a line."""
     opening, closing, cut = '<pre><code class="language-mermaid">', "</code></pre>", "\n…"
     room = limit - len(opening) - len(closing)
@@ -120,7 +120,7 @@ async def send_stats(chat: Chat, *, is_admin: bool) -> None:
     except StatsError as exc:
         await chat.say(str(exc))
         return
-    await chat.say(summary_text(report))
+    await chat.say(summary_text(report, limit=MAX_TEXT))
     with tempfile.TemporaryDirectory() as folder:
         png = Path(folder) / "stats.png"
         try:

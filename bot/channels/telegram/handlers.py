@@ -16,10 +16,10 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram.chats import CHANNEL, Chat, Services, open_chat, update_kind
 from bot.channels.telegram.extras import about_text, help_text, send_diagram, send_stats
-from bot.channels.telegram.render import fit, parse_callback, render_turn
+from bot.channels.telegram.render import fit, parse_callback, render_turn, starts_flows
 from bot.channels.telegram.send import delete_quietly, retrying
 from bot.engine import Session, Turn
-from bot.engine.machine import DONE
+from bot.flows.kinds import DONE
 from bot.flows.model import ROLES
 
 __all__ = ["EMERGENCY_TEXT", "Handlers"]
@@ -232,11 +232,11 @@ class Handlers:
         if chat.on_role_screen():
             return None
         ids = {option.id for option in now.options}
-        if callback.kind == "flow" and now.kind in ("menu", "outcome") and callback.value in ids:
+        if callback.kind == "flow" and starts_flows(now) and callback.value in ids:
             return engine.choose(session, callback.value), False
-        if callback.kind == "answer" and now.kind not in ("menu", "outcome") \
+        if callback.kind == "answer" and not starts_flows(now) \
                 and callback.state == now.state and callback.value in ids:
-            tick = now.kind == "checklist" and callback.value != DONE
+            tick = now.selected is not None and callback.value != DONE
             return engine.choose(session, callback.value), tick
         return None
 
