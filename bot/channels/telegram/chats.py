@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape as html_escape
@@ -31,15 +30,15 @@ from bot.channels.telegram.render import (
 )
 from bot.channels.telegram.send import edit_quietly, send, unkey_quietly
 from bot.channels.telegram.stored import ChatRecord
-from bot.engine import Engine, FlowEvent, Listener, Session, Turn
+from bot.engine import Engine, FlowEvent, Session, Turn
 from bot.engine.store import SessionStore
+from bot.stats import Recorder
 
 __all__ = ["CHANNEL", "Chat", "Services", "open_chat", "split_text", "update_kind"]
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-SWEEP_EVERY = 600.0
 RENDER_CACHE = 2048
 
 
@@ -50,8 +49,7 @@ class Services:
     engine: Engine
     store: SessionStore
     config: Config
-    recorder: Listener | None = None
-    last_sweep: float = field(default=0.0)
+    recorder: Recorder
     events: int = field(default=0)
     """How many engine events so far: an update that caused one is always committed."""
     rendered: dict[object, Rendered] = field(default_factory=dict)
@@ -84,14 +82,11 @@ class Services:
         """An interface text from ``flows/ui.yaml``."""
         return self.engine.ui(key)
 
-    def sweep(self, *, force: bool = False) -> None:
-        """Expire inactive sessions, at most every few minutes unless forced."""
-        now = time.monotonic()
-        if force or now - self.last_sweep >= SWEEP_EVERY:
-            self.last_sweep = now
-            expired = self.store.sweep(self.engine)
-            if expired:
-                log.info("expired %d inactive session(s)", expired)
+    def sweep(self) -> None:
+        """Expire inactive sessions (the JobQueue calls this every ``SWEEP_EVERY`` seconds)."""
+        expired = self.store.sweep(self.engine)
+        if expired:
+            log.info("expired %d inactive session(s)", expired)
 
 
 def update_kind(update: object) -> str:
@@ -251,7 +246,6 @@ def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
     chat = update.effective_chat
     if chat is None or chat.type != "private":
         return None
-    services.sweep()
     store, engine = services.store, services.engine
     key = store.key(CHANNEL, chat.id)
     stored = store.load_record(key, ChatRecord)

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram.chats import CHANNEL, Chat, Services, open_chat, update_kind
-from bot.channels.telegram.extras import about_text, help_text, send_diagram, send_stats
+from bot.channels.telegram.extras import about_text, help_text, send_diagram, send_figures, send_stats
 from bot.channels.telegram.render import fit, parse_callback, render_turn, starts_flows
 from bot.channels.telegram.send import delete_quietly, retrying
 from bot.engine import Session, Turn
@@ -179,6 +179,11 @@ class Handlers:
         """/diagram: the current flow's diagram with the current step highlighted."""
         if chat := self._open(update, context):
             await send_diagram(chat)
+
+    async def figures(self, update: Update, context: Context) -> None:
+        """/figures [N|ID]: the training presentation's figures, in training mode."""
+        if chat := self._open(update, context):
+            await send_figures(chat, " ".join(context.args or []))
 
     async def stats(self, update: Update, context: Context) -> None:
         """/stats: the anonymised usage summary and chart, for administrators only."""
