@@ -108,9 +108,13 @@ def _services(app: Application) -> Services:  # type: ignore[type-arg]
 
 
 async def _heartbeat(context: Context) -> None:
+    """The heartbeat job (see :func:`_beat`)."""
+    _beat(_services(context.application))
+
+
+def _beat(services: Services) -> None:
     """Touch the heartbeat file while the event loop is alive (the container's health check)
     and write the session bookkeeping staged since the last commit (a quiet bot commits rarely)."""
-    services = _services(context.application)
     path = heartbeat_path(services.config.sessions_db)
     try:
         path.touch(mode=0o600)
@@ -131,9 +135,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     except TelegramError as exc:
         log.warning("could not register the command menu (%s); carrying on", exc.__class__.__name__)
-    _services(app).sweep()
+    services = _services(app)
+    services.sweep()
+    _beat(services)  # the first beat now: a job due at once may be skipped while the queue starts
     if app.job_queue is not None:
-        app.job_queue.run_repeating(_heartbeat, interval=HEARTBEAT_EVERY, first=0, name="heartbeat")
+        app.job_queue.run_repeating(_heartbeat, interval=HEARTBEAT_EVERY, first=HEARTBEAT_EVERY, name="heartbeat")
         app.job_queue.run_repeating(_sweep, interval=SWEEP_EVERY, first=SWEEP_EVERY, name="sweep")
 
 
