@@ -15,9 +15,7 @@ import hashlib
 import hmac
 import logging
 import os
-import secrets
 import sqlite3
-import threading
 import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -29,6 +27,7 @@ from sqlite_utils import Database, Migrations
 from bot.engine.engine import Engine
 from bot.engine.session import Session
 from bot.engine.stored import HOUR_FORMAT, Column, Row, StoredSession, hour_bucket
+from bot.engine.storefile import Checkpointer, create_private, secret_for
 
 __all__ = [
     "DEFAULT_TTL",
@@ -127,63 +126,6 @@ def ttl_from_env(environ: Mapping[str, str] | None = None) -> timedelta:
     return timedelta(hours=hours)
 
 
-def _secret_for(path: Path) -> bytes:
-    """The key-derivation secret kept beside the database (created once, mode 0600)."""
-    key_file = path.with_name(path.stem + ".key")
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return key_file.read_text().strip().encode()
-
-
-def _create_private(path: Path) -> None:
-    """Create the file (and its folder) readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
-class _Checkpointer:
-    """Copies the write-ahead log into the database every ``every`` seconds, off the event loop.
-
-    Left to itself, SQLite checkpoints inside whichever commit fills the log, with an fsync
-    that stalls that update for milliseconds. Here a thread with its own connection does it
-    (the sqlite3 module lets other threads run meanwhile). Commits stay synchronous: a
-    checkpoint only copies pages that are already in the log. Should this thread fall
-    behind, SQLite's own checkpoint (at ``_WAL_FALLBACK`` pages) still bounds the log.
-    """
-
-    def __init__(self, path: Path, every: float) -> None:
-        self._stop = threading.Event()
-        uri = path.resolve().as_uri() + "?mode=rw"  # never creates a file
-        self._thread = threading.Thread(target=self._run, args=(uri, every, self._stop),
-                                        name="sessions-checkpoint", daemon=True)
-        self._thread.start()
-
-    @staticmethod
-    def _run(uri: str, every: float, stop: threading.Event) -> None:
-        conn: sqlite3.Connection | None = None
-        while not stop.wait(every):
-            try:
-                if conn is None:
-                    conn = sqlite3.connect(uri, uri=True, timeout=0.5, isolation_level=None)
-                    conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error:
-                if conn is not None:
-                    conn.close()
-                conn = None  # tried again next time; SQLite's own checkpoint is the fallback
-        if conn is not None:
-            conn.close()
-
-    def stop(self) -> None:
-        """Stop the thread (it finishes any checkpoint under way first)."""
-        self._stop.set()
-        self._thread.join(5.0)
-
-
 class SessionStore:
     """SQLite-backed sessions for every channel, with an in-memory fallback when writes fail.
 
@@ -194,7 +136,7 @@ class SessionStore:
             ``<name>.key`` file beside the database.
         busy_timeout: seconds to wait for a lock before a write counts as failed.
         checkpoint_every: seconds between checkpoints of the write-ahead log, which a
-            background thread runs (see :class:`_Checkpointer`).
+            background thread runs (see :class:`bot.engine.storefile.Checkpointer`).
         records: the channels' stored-session classes whose columns must exist (a class
             first used later gets its columns then).
 
@@ -211,8 +153,8 @@ class SessionStore:
         self._failing = False
         self._sql: dict[type[StoredSession], _Statements] = {}
         try:
-            _create_private(self.path)
-            self._secret = secret if secret is not None else _secret_for(self.path)
+            create_private(self.path)
+            self._secret = secret if secret is not None else secret_for(self.path)
             # Autocommit: a lone statement is its own transaction; several share an explicit one.
             self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
             self.db = Database(self._conn)
@@ -229,7 +171,7 @@ class SessionStore:
                              "and is writable, or set REFERRAL_BOT_SESSIONS_DB.") from None
         self._hmac = hmac.new(self._secret, digestmod=hashlib.sha256)
         self._keys: dict[str, str] = {}  # recent chats' keys, in memory only
-        self._checkpointer = _Checkpointer(self.path, checkpoint_every)
+        self._checkpointer = Checkpointer(self.path, checkpoint_every)
         weakref.finalize(self, self._checkpointer._stop.set)
 
     def _statements(self, record: type[StoredSession]) -> _Statements:

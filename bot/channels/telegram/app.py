@@ -283,7 +283,7 @@ def run(app: Application, *, webhook: Webhook | None = None, poll_timeout: float
     signals = (signal.SIGINT, signal.SIGTERM)
     if webhook is None:
         log.info("bot running (long polling); channel=%s", CHANNEL)
-        app.run_polling(timeout=int(poll_timeout), bootstrap_retries=5, allowed_updates=Update.ALL_TYPES,
+        app.run_polling(timeout=timedelta(seconds=poll_timeout), bootstrap_retries=5, allowed_updates=Update.ALL_TYPES,
                         stop_signals=signals)
         return
     log.info("bot running (webhook on %s:%d)", webhook.listen, webhook.port)

@@ -276,8 +276,15 @@ class Handlers:
             await chat.say(self.services.ui("non_text"))
 
     async def error(self, update: object, context: Context) -> None:
-        """Log the failure without personal data and point the user to 999 or 101."""
+        """Log the failure without personal data and point the user to 999 or 101.
+
+        PTB's ``run_polling`` hands failed polls here with no update: those are logged as a
+        retry, as Telegram being briefly unreachable is no error of the bot's.
+        """
         error = context.error
+        if update is None and isinstance(error, TelegramError):
+            log.warning("polling for updates failed (%s); retrying", error.__class__.__name__)
+            return
         frames = ""
         if error is not None and error.__traceback__ is not None:
             frames = " < ".join(f"{f.name}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)[-4:])
