@@ -33,6 +33,7 @@ class Engine:
             flow_id: compile_machine(flow) for flow_id, flow in flowset.flows.items()
         }
         self._listeners: list[Listener] = list(listeners)
+        self._shown: dict[tuple[str, str], tuple[tuple[TurnOption, ...], tuple[TurnSignpost, ...]]] = {}
         self._failed_listeners: set[int] = set()
 
     # -- events -----------------------------------------------------------------------------
@@ -107,8 +108,12 @@ class Engine:
                         error=error, notice=notice)
         state = flow.states[session.state]
         text = self._state_text(flow, state, session.training)
-        options = tuple(TurnOption(option_id, label) for option_id, label in state.turn_options(self.flowset))
-        return Turn(flow.id, state.id, state.kind, text, options, self._signposts(state.services()),
+        shown = self._shown.get((flow.id, state.id))
+        if shown is None:  # a state's options and services never change: built once
+            options = tuple(TurnOption(option_id, label) for option_id, label in state.turn_options(self.flowset))
+            shown = self._shown[(flow.id, state.id)] = (options, self._signposts(state.services()))
+        options, signposts = shown
+        return Turn(flow.id, state.id, state.kind, text, options, signposts,
                     outcome=state.id if state.final else None,
                     selected=tuple(session.selected) if state.multi_select else None, error=error, notice=notice)
 
