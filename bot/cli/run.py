@@ -22,7 +22,7 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def _web_companion(services: Any) -> Any:
+def _web_server(services: Any, routes: Any = ()) -> Any:
     """The web channel on the bot's engine and session store, when REFERRAL_BOT_WEB_PORT is set."""
     import os
 
@@ -32,12 +32,54 @@ def _web_companion(services: Any) -> Any:
         port = web_port()
         if port is None:
             return None
-        channel, web_app = build_web(services.engine, services.store)
+        channel, web_app = build_web(services.engine, services.store, extra=routes)
     except ValueError as exc:
         _fail(str(exc))
         return None
     host = os.environ.get(HOST_ENV, "").strip() or "0.0.0.0"  # noqa: S104 - served beside a public bot
     return WebServer(web_app, channel, host, port)
+
+
+def _run_beside_web(config: Any, services: Any, webhook: Any, poll_timeout: float) -> bool:
+    """Serve the bot and the web channel in one event loop (python-telegram-bot's custom-webhook
+    pattern). In webhook mode the web server also takes Telegram's webhook, at the URL's path.
+    Returns False when REFERRAL_BOT_WEB_PORT is not set (nothing was run)."""
+    import asyncio
+    import secrets
+
+    from telegram import Update
+
+    from bot.channels.telegram.app import build_application, start_manually, stop_manually
+    from bot.channels.web.server import web_port, webhook_route
+
+    try:
+        if web_port() is None:
+            return False
+    except ValueError as exc:
+        _fail(str(exc))
+    app = build_application(config, services, updater=webhook is None)
+    routes = []
+    secret = ""
+    if webhook is not None:
+        secret = webhook.secret_token or secrets.token_urlsafe(32)
+
+        async def deliver(data: dict[str, Any]) -> None:
+            await app.update_queue.put(Update.de_json(data, app.bot))
+
+        routes.append(webhook_route(webhook.path, secret, deliver))
+    server = _web_server(services, routes)
+
+    async def start() -> None:
+        await start_manually(app, poll=webhook is None, poll_timeout=poll_timeout)
+        if webhook is not None:
+            await app.bot.set_webhook(webhook.url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        log.info("bot running (%s) beside the web channel on port %d",
+                 "webhook on the web server" if webhook is not None else "long polling", server.port)
+
+    from bot.channels.web.server import serve_beside
+
+    asyncio.run(serve_beside(server, start, lambda: stop_manually(app)))
+    return True
 
 
 @click.command()
@@ -62,7 +104,9 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     (sessions; default beside the statistics), REFERRAL_BOT_SESSION_TTL_HOURS (default 24),
     REFERRAL_BOT_ADMINS (user ids allowed /stats) and REFERRAL_BOT_FLOWS. The flows are
     checked first, exactly as 'referral-bot validate' does. With REFERRAL_BOT_WEB_PORT set, the
-    web channel is served too, from the same process (REFERRAL_BOT_WEB_HOST, default 0.0.0.0).
+    web channel is served too, from the same process and event loop (REFERRAL_BOT_WEB_HOST,
+    default 0.0.0.0); with --webhook-url as well, the web server also takes Telegram's webhook
+    at the URL's path (--listen and --port are then not used).
     Stop with Ctrl-C or SIGTERM.
 
     Example:
@@ -83,7 +127,9 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         _fail("--webhook-url must be a full URL such as https://bot.example.org/tg.")
     if secret_token is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret_token):
         _fail("--secret-token (TELEGRAM_WEBHOOK_SECRET) must be 1-256 letters, digits, '_' or '-'.")
-    flowset = load_or_exit(flows_dir)
+    from bot.channels.telegram.limits import LIMITS
+
+    flowset = load_or_exit(flows_dir, limits=(LIMITS,))
 
     from telegram.error import InvalidToken, NetworkError
 
@@ -98,11 +144,10 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
     except StoreError as exc:
         _fail(str(exc))
         return
-    app = build_application(config, services)
     webhook = Webhook(webhook_url, listen, port, secret_token) if webhook_url else None
-    companion = _web_companion(services)
     try:
-        run_bot(app, webhook=webhook, poll_timeout=poll_timeout, companion=companion)
+        if not _run_beside_web(config, services, webhook, poll_timeout):
+            run_bot(build_application(config, services), webhook=webhook, poll_timeout=poll_timeout)
     except InvalidToken:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN (unauthorised). Check the token with @BotFather; "
               "if it was revoked, set the new one.")

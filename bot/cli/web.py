@@ -42,12 +42,13 @@ def web(host: str, port: int, flows_dir: Path | None) -> None:
     \b
         referral-bot web --port 8080      # then open http://127.0.0.1:8080/
     """
+    from bot.channels.web.limits import LIMITS
     from bot.channels.web.server import serve_web
     from bot.engine import Engine
     from bot.engine.store import StoreError, ttl_from_env
     from bot.stats import Recorder, default_db_path
 
-    flowset = load_or_exit(flows_dir)
+    flowset = load_or_exit(flows_dir, limits=(LIMITS,))
     try:
         ttl = ttl_from_env()
     except ValueError as exc:

@@ -80,3 +80,26 @@ def test_a_web_port_in_use_is_reported_without_a_traceback(api: FakeBotApi, tmp_
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "REFERRAL_BOT_WEB_PORT" in result.stderr
+
+
+def test_in_webhook_mode_the_web_server_takes_telegram_s_webhook(api: FakeBotApi, tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram-hook"
+    env = {"REFERRAL_BOT_WEB_PORT": str(port), "REFERRAL_BOT_WEB_HOST": "127.0.0.1"}
+    bot = BotProcess(api, tmp_path, env=env, args=("--webhook-url", url, "--secret-token", "s3cret-hook"))
+    bot.start(ready="setWebhook")
+    try:
+        user = api.user(7_300_101, first_name="Tester")
+        user.send("/start")
+        assert "Who are you?" in user.last().text
+        assert api.webhook_errors == []
+        forged = httpx2.post(url, json={"update_id": 1, "message": {}}, timeout=10)
+        assert forged.status_code == 403
+        wrong = httpx2.post(url, content=b"[]", headers={"x-telegram-bot-api-secret-token": "s3cret-hook"}, timeout=10)
+        assert wrong.status_code == 400
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=False) as client:
+            assert WebUser(client).start("report_concern").state == "danger"
+    finally:
+        code = bot.stop()
+    assert code == 0, bot.logs()[-3000:]
+    assert "Traceback" not in bot.logs()

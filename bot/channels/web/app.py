@@ -248,7 +248,7 @@ class WebChannel(Pages):
         if valid_token(token):
             assert token is not None
             try:
-                session, _ = self.sessions.load(token)
+                session = self.sessions.load(token)
                 if session is not None:
                     self.engine.abandon(session)
                 self.sessions.delete(token)

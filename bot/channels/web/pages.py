@@ -53,7 +53,6 @@ class Visit:
     token: str
     fresh: bool
     session: Session | None
-    expired: bool = False
 
 
 def step_url(flow_id: str, state_id: str, view: str | None = None) -> str:
@@ -105,8 +104,7 @@ class Pages:
         if not valid_token(token):
             return Visit(new_token(), True, None)
         assert token is not None
-        session, expired = self.sessions.load(token)
-        return Visit(token, False, session, expired)
+        return Visit(token, False, self.sessions.load(token))
 
     def _session(self, visit: Visit) -> Session:
         if visit.session is None:
@@ -158,9 +156,6 @@ class Pages:
         probe = session or self.engine.new_session(channel=CHANNEL)
         return next((f for f in self.engine.visible_flows(probe) if f.id == flow_id), None)
 
-    def _notice_for(self, visit: Visit) -> str | None:
-        return self.engine.ui("expired") if visit.expired else None
-
     # -- step pages --------------------------------------------------------------------------------
 
     def _step_page(self, request: Request, visit: Visit, turn: Turn, *, view: str | None = None,
@@ -209,13 +204,12 @@ class Pages:
                     status: int = 200, notice: str | None = None) -> Response:
         title = f"{flow.title} - {TEXT['trainer_view'] + ' - ' if view else ''}{TEXT['service']}"
         return self._page(request, visit, "start.html", status, title=title, flow=flow, view=view,
-                          notice=notice or self._notice_for(visit), start_action=f"/flows/{quote(flow.id)}")
+                          notice=notice, start_action=f"/flows/{quote(flow.id)}")
 
     def _home_page(self, request: Request, visit: Visit, *, roles: bool | None = None, status: int = 200,
                    notice: str | None = None, error: str | None = None) -> Response:
         session = visit.session
         ask_role = roles if roles is not None else (session is None or session.role is None)
-        notice = notice or self._notice_for(visit)
         if ask_role:
             current = session.role if session else None
             items = [{"value": r, "text": self.engine.ui(f"role_{r}"), "checked": r == current} for r in ROLES]

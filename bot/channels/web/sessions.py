@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 
 from bot.engine import Engine, Session
-from bot.engine.store import SessionStore, StoredSession, StoreError
+from bot.engine.store import SessionStore, StoreError
 
 __all__ = ["CHANNEL", "StoreError", "WebSessions", "new_token", "valid_token"]
 
@@ -58,24 +58,18 @@ class WebSessions:
     def _key(self, token: str) -> str:
         return self.store.key(CHANNEL, token)
 
-    def load(self, token: str) -> tuple[Session | None, bool]:
-        """The session for ``token`` and whether it had just expired (then it is gone).
+    def load(self, token: str) -> Session | None:
+        """The session for ``token``; None when there is none or it expired (the sweep records
+        expired sessions as abandoned).
 
         Raises:
             StoreError: the store cannot be read.
         """
-        stored = self.store.load(self._key(token))
-        if stored is None:
-            return None, False
-        if self.store.is_expired(stored):
-            self.engine.abandon(stored.session)
-            self.store.delete(self._key(token))
-            return None, True
-        return stored.session, False
+        return self.store.load(self._key(token))
 
     def save(self, token: str, session: Session) -> bool:
         """Commit the session now; False when the disk failed (it is kept in memory and retried)."""
-        return self.store.save(self._key(token), StoredSession(session))
+        return self.store.save(self._key(token), session)
 
     def delete(self, token: str) -> bool:
         """Forget the session now."""
