@@ -12,23 +12,13 @@ from bot.flows.model import Flow, FlowSet, Mark, Signpost
 from bot.flows.problems import FlowError, Problem
 from bot.flows.reader import Reader
 from bot.flows.yamlsafe import compose_file
+from bot.paths import default_flows_dir
 
 __all__ = ["SIGNPOSTS_FILE", "UI_FILE", "default_flows_dir", "load_flows", "validate_paths"]
 
 SIGNPOSTS_FILE = "signposts.yaml"
 UI_FILE = "ui.yaml"
 _SPECIAL = (SIGNPOSTS_FILE, UI_FILE)
-
-
-def default_flows_dir() -> Path:
-    """``REFERRAL_BOT_FLOWS``, else ``flows/`` in the working directory or beside the package."""
-    configured = os.environ.get("REFERRAL_BOT_FLOWS")
-    if configured:
-        return Path(configured)
-    here = Path("flows")
-    if (here / SIGNPOSTS_FILE).is_file():
-        return here
-    return Path(__file__).resolve().parents[2] / "flows"
 
 
 def _display(path: Path) -> str:
