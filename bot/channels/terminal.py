@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from bot.engine import Engine, Session, Turn
@@ -28,14 +28,16 @@ def review_lines(engine: Engine) -> list[str]:
     ]
 
 
-def about_text(engine: Engine) -> str:
-    """The disclaimer, then each flow's review dates and the sources it was checked against."""
+def about_text(engine: Engine, files: Sequence[str] = ()) -> str:
+    """The disclaimer, each flow's review dates and sources, then ``files`` (where things are)."""
     lines = [engine.ui("about")]
     for flow in engine.flowset.flows.values():
         lines += ["", f"{flow.title} ({flow.id}, version {flow.version}, {flow.status}): reviewed "
                       f"{flow.reviewed_on.isoformat()}, next review due {flow.review_due.isoformat()}; "
                       f"owner: {flow.owner}"]
         lines += [f"  - {source.title}: {source.url}" for source in flow.sources]
+    if files:
+        lines += ["", "Files on this computer:", *(f"  {line}" for line in files)]
     return "\n".join(lines)
 
 
@@ -99,8 +101,8 @@ def run_json(engine: Engine, session: Session, flow_id: str | None, lines: Itera
 
 
 def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iterable[str], out: TextIO,
-              prompt: bool = True) -> None:
-    """The people's chat: numbered options, plus help and quit."""
+              prompt: bool = True, files: Sequence[str] = ()) -> None:
+    """The people's chat: numbered options, plus help, about (with ``files``) and quit."""
 
     def show(text: str) -> None:
         out.write(text + "\n")
@@ -119,7 +121,7 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
             show(help_text + "\n\n" + format_turn(engine.current(session)))
             continue
         if word in ABOUT_WORDS:
-            show(about_text(engine) + "\n\n" + format_turn(engine.current(session)))
+            show(about_text(engine, files) + "\n\n" + format_turn(engine.current(session)))
             continue
         figures = _figures_command(engine, session, line)
         if figures is not None:

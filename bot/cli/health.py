@@ -18,22 +18,30 @@ def health(max_age: float) -> None:
 
     'referral-bot run' touches a heartbeat file beside the session database (see
     REFERRAL_BOT_SESSIONS_DB) every 30 seconds. Exits 0 when it is fresher than --max-age,
-    otherwise 1 with one line saying why. Needs no token and contacts nobody.
+    otherwise 1 with one line saying why. Then it lists where the bot's files are (flows,
+    figures, databases, heartbeat). Needs no token and contacts nobody.
 
     Example:
 
     \b
         referral-bot health --max-age 90
     """
-    from bot.channels.telegram.config import heartbeat_path, sessions_db_path
+    from bot.paths import locations
 
-    path = heartbeat_path(sessions_db_path())
+    where = locations()
+    path = where.heartbeat
     try:
         age = time.time() - path.stat().st_mtime
     except OSError:
-        click.echo(f"unhealthy: no heartbeat at {path}; is 'referral-bot run' running here?", err=True)
+        age = None
+    if age is None:
+        status = f"unhealthy: no heartbeat at {path}; is 'referral-bot run' running here?"
+    elif age > max_age:
+        status = f"unhealthy: the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s)."
+    else:
+        status = f"healthy: heartbeat {age:.0f} s old."
+    healthy = status.startswith("healthy")
+    click.echo(status, err=not healthy)
+    click.echo("\n".join(where.lines()), err=not healthy)
+    if not healthy:
         sys.exit(1)
-    if age > max_age:
-        click.echo(f"unhealthy: the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s).", err=True)
-        sys.exit(1)
-    click.echo(f"healthy: heartbeat {age:.0f} s old.")
