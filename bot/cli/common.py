@@ -17,7 +17,7 @@ flows_option = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     envvar="REFERRAL_BOT_FLOWS",
-    help="Folder of flow files (default: REFERRAL_BOT_FLOWS or ./flows).",
+    help="Folder of flow files (default: REFERRAL_BOT_FLOWS, else the flows that come with the package).",
 )
 
 
