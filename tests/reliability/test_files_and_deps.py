@@ -108,9 +108,13 @@ def test_runtime_dependency_has_lower_and_upper_bounds(requirement: Requirement)
     assert not requirement.url, f"{requirement}: use a version range, not a URL"
 
 
-def test_the_runtime_dependencies_are_the_documented_four() -> None:
+def test_the_runtime_dependencies_are_the_documented_six() -> None:
     project = pyproject()["project"]
     assert isinstance(project, dict)
     names = sorted(Requirement(r).name.lower() for r in project["dependencies"])
-    assert names == ["python-telegram-bot", "pyyaml", "sqlite-utils", "transitions"]
+    assert names == ["click", "platformdirs", "python-telegram-bot", "pyyaml", "sqlite-utils", "transitions"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    dependencies = readme[readme.index("## Dependencies"):readme.index("Optional extras")]
+    for name in ("python-telegram-bot 22", "transitions 0.9", "PyYAML 6", "sqlite-utils 4", "click 8", "platformdirs 4"):
+        assert f"| {name}" in dependencies, f"README's Dependencies table lacks {name}"
     assert not any(Requirement(r).name == "pip-audit" for r in project["dependencies"])
