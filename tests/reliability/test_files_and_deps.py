@@ -115,6 +115,8 @@ def test_the_runtime_dependencies_are_the_documented_six() -> None:
     assert names == ["click", "platformdirs", "python-telegram-bot", "pyyaml", "sqlite-utils", "transitions"]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     dependencies = readme[readme.index("## Dependencies"):readme.index("Optional extras")]
-    for name in ("python-telegram-bot 22", "transitions 0.9", "PyYAML 6", "sqlite-utils 4", "click 8", "platformdirs 4"):
+    documented = ("python-telegram-bot 22", "transitions 0.9", "PyYAML 6", "sqlite-utils 4", "click 8",
+                  "platformdirs 4")
+    for name in documented:
         assert f"| {name}" in dependencies, f"README's Dependencies table lacks {name}"
     assert not any(Requirement(r).name == "pip-audit" for r in project["dependencies"])
