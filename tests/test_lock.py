@@ -134,3 +134,18 @@ def test_a_broken_lock_is_caught(tmp_path: Path) -> None:
     broken.write_text("transitions==0.9.3\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="sha256 hashes"):
         read_lock(broken)
+
+
+def test_the_docker_context_holds_what_the_dockerfile_copies() -> None:
+    """.dockerignore is an allow-list: every COPY source (and nothing from data/ but the figures) is in it."""
+    allowed = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+               if line.startswith("!")}
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    copied = [src for line in dockerfile.splitlines() if line.startswith("COPY ") and "--from" not in line
+              for src in line.split()[1:-1]]
+    assert copied
+    for source in copied:
+        assert source.rstrip("/") in allowed, f"the Dockerfile copies {source}, which .dockerignore leaves out"
+        assert (ROOT / source).exists()
+    assert "data" not in allowed, "runtime files in data/ must never reach the image"
+    assert "data/figures" in allowed
