@@ -34,13 +34,13 @@ def health(max_age: float) -> None:
         age = time.time() - path.stat().st_mtime
     except OSError:
         age = None
+    healthy = age is not None and age <= max_age
     if age is None:
         status = f"unhealthy: no heartbeat at {path}; is 'referral-bot run' running here?"
-    elif age > max_age:
+    elif not healthy:
         status = f"unhealthy: the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s)."
     else:
         status = f"healthy: heartbeat {age:.0f} s old."
-    healthy = status.startswith("healthy")
     click.echo(status, err=not healthy)
     click.echo("\n".join(where.lines()), err=not healthy)
     if not healthy:
