@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from bot.channels import shipped_limits
 from bot.flows import validate_paths
 
 __all__ = ["validate"]
@@ -15,7 +16,7 @@ __all__ = ["validate"]
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check flow files: schema, graph, signposts, text rules and Telegram limits.
+    """Check flow files: schema, graph, signposts, text rules and every channel's limits.
 
     PATHS are flow files or folders (default: the flows folder). Each problem is printed
     as file:line:column, what is wrong and how to fix it. Exits 1 on any error, 0 when
@@ -26,7 +27,7 @@ def validate(paths: tuple[Path, ...]) -> None:
     \b
         referral-bot validate flows/report_concern.yaml
     """
-    problems = validate_paths(list(paths))
+    problems = validate_paths(list(paths), limits=shipped_limits())
     for problem in problems:
         click.echo(str(problem))
     errors = sum(1 for p in problems if p.is_error)

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from transitions import Machine
 
 from bot.engine.events import EventKind, FlowEvent, Listener
-from bot.engine.machine import CONTINUE, DONE, compile_machine
+from bot.engine.machine import compile_machine
 from bot.engine.session import MENU, Session, new_run_id
 from bot.engine.turn import Turn, TurnOption, TurnSignpost
-from bot.flows.model import Checklist, Flow, FlowSet, Info, Outcome, Question, State
+from bot.flows.model import Flow, FlowSet, State
 from bot.flows.text import expand
 
 __all__ = ["BACK", "COMMANDS", "EMERGENCY", "EMERGENCY_PHRASES", "Engine"]
@@ -33,6 +33,7 @@ class Engine:
             flow_id: compile_machine(flow) for flow_id, flow in flowset.flows.items()
         }
         self._listeners: list[Listener] = list(listeners)
+        self._shown: dict[tuple[str, str], tuple[tuple[TurnOption, ...], tuple[TurnSignpost, ...]]] = {}
         self._failed_listeners: set[int] = set()
 
     # -- events -----------------------------------------------------------------------------
@@ -107,22 +108,14 @@ class Engine:
                         error=error, notice=notice)
         state = flow.states[session.state]
         text = self._state_text(flow, state, session.training)
-        if isinstance(state, Question):
-            options = tuple(TurnOption(o.id, o.label) for o in state.options)
-            return Turn(flow.id, state.id, "question", text, options, error=error, notice=notice)
-        if isinstance(state, Checklist):
-            options = (*(TurnOption(i.id, i.label) for i in state.items), TurnOption(DONE, state.done_label))
-            return Turn(flow.id, state.id, "checklist", text, options, selected=tuple(session.selected),
-                        error=error, notice=notice)
-        if isinstance(state, Info):
-            options = (TurnOption(CONTINUE, state.continue_label),)
-            return Turn(flow.id, state.id, "info", text, options, error=error, notice=notice)
-        assert isinstance(state, Outcome)
-        options = tuple(
-            TurnOption(f, self.flowset.flows[f].title) for f in state.next_flows if f in self.flowset.flows
-        )
-        return Turn(flow.id, state.id, "outcome", text, options, self._signposts(state.signposts),
-                    outcome=state.id, error=error, notice=notice)
+        shown = self._shown.get((flow.id, state.id))
+        if shown is None:  # a state's options and services never change: built once
+            options = tuple(TurnOption(option_id, label) for option_id, label in state.turn_options(self.flowset))
+            shown = self._shown[(flow.id, state.id)] = (options, self._signposts(state.services()))
+        options, signposts = shown
+        return Turn(flow.id, state.id, state.kind, text, options, signposts,
+                    outcome=state.id if state.final else None,
+                    selected=tuple(session.selected) if state.multi_select else None, error=error, notice=notice)
 
     def not_understood(self, session: Session) -> Turn:
         """The current turn again, with the 'not understood' error."""
@@ -160,32 +153,26 @@ class Engine:
                 return self.start(session, option_id)
             return self.not_understood(session)
         state = flow.states[session.state]
-        if isinstance(state, Outcome):
-            if option_id in state.next_flows and option_id in self.flowset.flows:
-                return self.start(session, option_id)
+        action = state.respond(option_id)
+        if action is None:
             return self.not_understood(session)
-        if isinstance(state, Checklist) and option_id != DONE:
-            if not any(item.id == option_id for item in state.items):
-                return self.not_understood(session)
+        if action == "start":
+            return self.start(session, option_id) if option_id in self.flowset.flows else self.not_understood(session)
+        if action == "toggle":
             if option_id in session.selected:
                 session.selected.remove(option_id)
             else:
                 session.selected.append(option_id)
             return self.current(session)
-        trigger = option_id
-        if isinstance(state, Question) and not any(o.id == option_id for o in state.options):
-            return self.not_understood(session)
-        if isinstance(state, Info) and option_id != CONTINUE:
-            return self.not_understood(session)
         before = (session.state, tuple(session.selected))
         ticked = frozenset(session.selected)
-        self._machines[flow.id].events[trigger].trigger(session, ticked)
+        self._machines[flow.id].events[option_id].trigger(session, ticked)
         session.history.append(before)
         session.selected.clear()
         session.steps += 1
         self._emit(session, "step")
         reached = flow.states[session.state]
-        if isinstance(reached, Outcome):
+        if reached.final:
             session.finished = True
             self._emit(session, "outcome", outcome=reached.id)
         return self.current(session)

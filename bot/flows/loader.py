@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from bot.flows.build import build_flow, build_signposts, build_ui
 from bot.flows.checks import check_flow, check_ui
+from bot.flows.limits import ChannelLimits
 from bot.flows.model import Flow, FlowSet, Mark, Signpost
 from bot.flows.problems import FlowError, Problem
 from bot.flows.reader import Reader
@@ -41,7 +43,8 @@ def _read(path: Path) -> tuple[Reader, object]:
     return reader, node
 
 
-def _load_folder(folder: Path, today: date) -> tuple[FlowSet | None, list[Problem]]:
+def _load_folder(folder: Path, today: date,
+                 limits: Sequence[ChannelLimits] = ()) -> tuple[FlowSet | None, list[Problem]]:
     problems: list[Problem] = []
     if not folder.is_dir():
         where = Mark(_display(folder), 1, 1)
@@ -78,35 +81,42 @@ def _load_folder(folder: Path, today: date) -> tuple[FlowSet | None, list[Proble
         problems.append(Problem(Mark(_display(folder), 1, 1), "the folder holds no flow files.",
                                 "add at least one <flow_id>.yaml file; see flows/README.md."))
     for flow, _ in built:
-        problems += check_flow(flow, signposts, set(ids), today)
+        problems += check_flow(flow, signposts, set(ids), today, limits)
         flows[flow.id] = flow
     warnings = tuple(str(p) for p in problems if not p.is_error)
     flowset = FlowSet(flows, signposts, ui, tuple(s for s, _ in emergency), _display(folder), warnings)
     return flowset, problems
 
 
-def load_flows(folder: Path | str | None = None, *, today: date | None = None) -> FlowSet:
-    """Load and validate every flow; raise :class:`FlowError` listing all errors if any."""
-    flowset, problems = _load_folder(Path(folder) if folder else default_flows_dir(), today or date.today())
+def load_flows(folder: Path | str | None = None, *, today: date | None = None,
+               limits: Sequence[ChannelLimits] = ()) -> FlowSet:
+    """Load and validate every flow; raise :class:`FlowError` listing all errors if any.
+
+    ``limits`` are those of the channels that will show the flows (see ``bot.flows.limits``).
+    """
+    flowset, problems = _load_folder(Path(folder) if folder else default_flows_dir(), today or date.today(),
+                                     limits)
     if flowset is None or any(p.is_error for p in problems):
         raise FlowError(problems)
     return flowset
 
 
-def validate_paths(paths: list[Path], *, today: date | None = None) -> list[Problem]:
-    """Problems (errors and warnings) for folders, or for single files within their folder."""
+def validate_paths(paths: list[Path], *, today: date | None = None,
+                   limits: Sequence[ChannelLimits] = ()) -> list[Problem]:
+    """Problems (errors and warnings) for folders, or for single files within their folder,
+    including every place a flow does not fit in one of the channels' ``limits``."""
     problems: list[Problem] = []
     day = today or date.today()
     for path in paths or [default_flows_dir()]:
         if path.is_dir():
-            problems += _load_folder(path, day)[1]
+            problems += _load_folder(path, day, limits)[1]
             continue
         if not path.exists():
             problems.append(Problem(Mark(_display(path), 1, 1), "the file does not exist.",
                                     "check the path."))
             continue
         shown = _display(path)
-        folder_problems = _load_folder(path.parent, day)[1]
+        folder_problems = _load_folder(path.parent, day, limits)[1]
         problems += [p for p in folder_problems if p.mark.path == shown]
         if path.name not in _SPECIAL and path.suffix not in (".yaml", ".yml"):
             reader, node = _read(path)
