@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,9 +23,10 @@ flows_option = click.option(
 
 
 def load_or_exit(flows_dir: Path | None) -> FlowSet:
-    """Load and validate flows, or print every problem and exit 1 (never a traceback)."""
+    """Load and validate flows (with the force's profile from REFERRAL_BOT_LOCAL, if set), or
+    print every problem and exit 1 (never a traceback)."""
     try:
-        flowset = load_flows(flows_dir)
+        flowset = load_flows(flows_dir, local=os.environ.get("REFERRAL_BOT_LOCAL") or None)
     except FlowError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -6,6 +6,7 @@ from typing import cast
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.flows.facts import read_remember
 from bot.flows.model import (
     AUDIENCES,
     KINDS,
@@ -25,7 +26,7 @@ from bot.flows.model import (
 )
 from bot.flows.reader import Reader, unique
 
-__all__ = ["UI_KEYS", "build_flow", "build_signposts", "build_ui"]
+__all__ = ["UI_KEYS", "UI_NEW", "build_flow", "build_signposts", "build_ui"]
 
 FLOW_REQUIRED = (
     "id", "title", "version", "status", "audience", "owner",
@@ -44,6 +45,8 @@ UI_KEYS = (
     "non_text", "error", "exit", "expired", "role_officer", "role_partner", "role_public",
     "role_trainer", "training_on", "training_off", "review_flag",
 )
+UI_NEW = ("glossary_label", "glossary", "glossary_unknown", "local_force", "sources_label")
+"""Issue 13's interface texts: accepted by the validator, required of the shipped ui.yaml by a test."""
 
 
 def _sources(reader: Reader, node: Node | None) -> tuple[Source, ...]:
@@ -170,7 +173,7 @@ def _state(reader: Reader, node: Node) -> State | None:
             reader.error(kind_node, f"unknown state kind '{kind}'.", f"use one of {', '.join(KINDS)}.")
         return None
     extra = {
-        "question": (("options",), ()),
+        "question": (("options",), ("remember",)),
         "checklist": (("items", "rules"), ("done_label",)),
         "info": (("next",), ("continue_label",)),
         "outcome": (("signposts",), ("next_flows",)),
@@ -190,7 +193,8 @@ def _state(reader: Reader, node: Node) -> State | None:
     mark = reader.mark(node)
     if kind == "question":
         options = _options(reader, fields.get("options"), state_id)
-        return Question(state_id, text, mark, why, note, options=options)
+        remember = read_remember(reader, fields.get("remember"))  # issue 13
+        return Question(state_id, text, mark, why, note, options=options, remember=remember)
     if kind == "checklist":
         items = _items(reader, fields.get("items"), state_id)
         rules = _rules(reader, fields.get("rules"), state_id)
@@ -302,7 +306,7 @@ def build_ui(reader: Reader, node: Node) -> tuple[dict[str, str], dict[str, Mark
         return {}, {}, []
     texts: dict[str, str] = {}
     marks: dict[str, Mark] = {}
-    entries = reader.mapping(fields["texts"], "texts", UI_KEYS) if "texts" in fields else None
+    entries = reader.mapping(fields["texts"], "texts", UI_KEYS, UI_NEW) if "texts" in fields else None
     for key, value in (entries or {}).items():
         text = reader.text(value, f"the '{key}' text")
         if text is not None:

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable
 from datetime import date
 
+from bot.flows.facts import check_remember
 from bot.flows.model import Checklist, Flow, Info, Mark, Outcome, Question, Signpost, State
 from bot.flows.problems import Problem
 from bot.flows.text import (
@@ -188,6 +189,7 @@ def check_flow(flow: Flow, signposts: dict[str, Signpost], flow_ids: set[str], t
     problems += check_text(flow.description, flow.where("description"), "the description", signposts)
     for state in flow.states.values():
         problems += _check_state(flow, state, signposts, flow_ids)
+    problems += check_remember(flow)  # issue 13
     reachable = _reachable(flow)
     finishing = _can_finish(flow)
     for state in flow.states.values():

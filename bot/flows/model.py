@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # issue 13: the glossary and local profile live in their own modules
+    from bot.flows.glossary import Glossary
+    from bot.flows.local import LocalProfile
 
 __all__ = [
     "AUDIENCES",
@@ -137,6 +141,7 @@ class Question(State):
     """Single choice: one option leads on."""
 
     options: tuple[Option, ...] = ()
+    remember: str | None = None  # issue 13: a fact name (see bot.flows.facts); None for most questions
     kind: Kind = field(init=False, default="question")
 
     def targets(self) -> tuple[str, ...]:
@@ -246,6 +251,8 @@ class FlowSet:
     emergency_signposts: tuple[str, ...]
     folder: str
     warnings: tuple[str, ...] = ()
+    glossary: Glossary | None = None  # issue 13: flows/glossary.yaml, when the folder has one
+    local: LocalProfile | None = None  # issue 13: the force's profile (REFERRAL_BOT_LOCAL)
 
     def flow(self, flow_id: str) -> Flow:
         return self.flows[flow_id]
