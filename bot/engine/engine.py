@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from transitions import Machine
 
 from bot.engine.events import EventKind, FlowEvent, Listener
+from bot.engine.facts import back_past_skipped, remember, skip_known
+from bot.engine.glossary import StepTerms
 from bot.engine.machine import CONTINUE, DONE, compile_machine
 from bot.engine.session import MENU, Session, new_run_id
 from bot.engine.turn import Turn, TurnOption, TurnSignpost
@@ -34,6 +36,9 @@ class Engine:
         }
         self._listeners: list[Listener] = list(listeners)
         self._failed_listeners: set[int] = set()
+        local = flowset.local  # issue 13: a force's profile replaces directory entries
+        self._directory = {**flowset.signposts, **local.single()} if local else flowset.signposts
+        self._terms = StepTerms(flowset.glossary, self._directory)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -58,13 +63,18 @@ class Engine:
 
     def ui(self, key: str) -> str:
         """An interface text with its placeholders filled from the signpost directory."""
-        return expand(self.flowset.ui.get(key, key), self.flowset.signposts)
+        return expand(self.flowset.ui.get(key, key), self._directory)
 
-    def _signposts(self, ids: Iterable[str]) -> tuple[TurnSignpost, ...]:
+    def _signposts(self, ids: Iterable[str], training: bool = False) -> tuple[TurnSignpost, ...]:
+        """Services by directory id (a force's profile may replace one by several); review notes
+        only in training mode (issue 13)."""
         found = []
+        local = self.flowset.local
         for signpost_id in ids:
-            s = self.flowset.signposts[signpost_id]
-            found.append(TurnSignpost(s.id, s.name, s.phone, s.url, s.how, s.review_note))
+            group = local.signposts_for(signpost_id, self.flowset.signposts) if local \
+                else (self.flowset.signposts[signpost_id],)
+            for s in group:
+                found.append(TurnSignpost(s.id, s.name, s.phone, s.url, s.how, s.review_note if training else None))
         return tuple(found)
 
     def visible_flows(self, session: Session) -> list[Flow]:
@@ -83,23 +93,27 @@ class Engine:
         return self.flowset.flows.get(session.flow) if session.flow else None
 
     def _state_text(self, flow: Flow, state: State, training: bool) -> str:
-        parts = [expand(state.text, self.flowset.signposts)]
-        if state.review_note:
+        parts = [expand(state.text, self._directory)]
+        if training and state.review_note:  # issue 13: review notes are for trainers only
             parts.append(f"{self.ui('review_flag')} {state.review_note}")
         if training and state.why is not None:
             source = flow.source(state.why.source)
             cited = f" (Source: {source.title})" if source else ""
-            parts.append(f"Why: {expand(state.why.text, self.flowset.signposts)}{cited}")
+            parts.append(f"Why: {expand(state.why.text, self._directory)}{cited}")
         return "\n\n".join(parts)
 
     def current(self, session: Session, *, error: str | None = None, notice: str | None = None) -> Turn:
-        """The turn for where the session is now, without moving it."""
+        """The turn for where the session is now, without moving it, with its glossary terms."""
+        return self._terms.add(self._current(session, error, notice), session.training)
+
+    def _current(self, session: Session, error: str | None, notice: str | None) -> Turn:
         flow = self._flow(session)
         if session.emergency:
             return Turn(
                 flow=session.flow, state=EMERGENCY_STATE, kind="emergency", text=self.ui("emergency"),
                 options=(TurnOption(BACK, self.ui("emergency_back")),),
-                signposts=self._signposts(self.flowset.emergency_signposts), error=error, notice=notice,
+                signposts=self._signposts(self.flowset.emergency_signposts, session.training), error=error,
+                notice=notice,
             )
         if flow is None or session.state not in flow.states:
             options = tuple(TurnOption(f.id, f.title) for f in self.visible_flows(session))
@@ -121,7 +135,7 @@ class Engine:
         options = tuple(
             TurnOption(f, self.flowset.flows[f].title) for f in state.next_flows if f in self.flowset.flows
         )
-        return Turn(flow.id, state.id, "outcome", text, options, self._signposts(state.signposts),
+        return Turn(flow.id, state.id, "outcome", text, options, self._signposts(state.signposts, session.training),
                     outcome=state.id, error=error, notice=notice)
 
     def not_understood(self, session: Session) -> Turn:
@@ -132,8 +146,9 @@ class Engine:
 
     def new_session(self, *, channel: str = "terminal", role: str | None = None,
                     training: bool = False) -> Session:
-        """A session at the menu."""
-        return Session(channel=channel, role=role, training=training)
+        """A session at the menu, knowing the facts the force's profile sets (its nation)."""
+        facts = dict(self.flowset.local.facts) if self.flowset.local else {}
+        return Session(channel=channel, role=role, training=training, facts=facts)
 
     def start(self, session: Session, flow_id: str) -> Turn:
         """Begin ``flow_id`` from its first state, as a new run."""
@@ -147,7 +162,9 @@ class Engine:
         session.emergency = False
         session.run_id, session.steps, session.finished = new_run_id(), 1, False
         self._emit(session, "started")
+        self._settle(flow, session)
         self._emit(session, "step")
+        self._finish_if_outcome(flow, session)
         return self.current(session)
 
     def choose(self, session: Session, option_id: str) -> Turn:
@@ -179,25 +196,32 @@ class Engine:
             return self.not_understood(session)
         before = (session.state, tuple(session.selected))
         ticked = frozenset(session.selected)
+        remember(state, option_id, session)  # issue 13
         self._machines[flow.id].events[trigger].trigger(session, ticked)
         session.history.append(before)
         session.selected.clear()
         session.steps += 1
+        self._settle(flow, session)
         self._emit(session, "step")
+        self._finish_if_outcome(flow, session)
+        return self.current(session)
+
+    def _settle(self, flow: Flow, session: Session) -> None:
+        """Skip questions whose answer the session remembers (issue 13)."""
+        skip_known(flow, session, self._machines[flow.id])
+
+    def _finish_if_outcome(self, flow: Flow, session: Session) -> None:
         reached = flow.states[session.state]
         if isinstance(reached, Outcome):
             session.finished = True
             self._emit(session, "outcome", outcome=reached.id)
-        return self.current(session)
 
     def back(self, session: Session) -> Turn:
         """Undo one step (or leave the emergency screen, back to exactly where the user was)."""
         if session.emergency:
             session.emergency = False
             return self.current(session)
-        if session.history and self._flow(session) is not None:
-            session.state, ticks = session.history.pop()
-            session.selected[:] = list(ticks)
+        if session.history and self._flow(session) is not None and back_past_skipped(session):
             self._emit(session, "back")
         return self.current(session)
 
@@ -212,7 +236,9 @@ class Engine:
         session.history.clear()
         session.selected.clear()
         session.steps += 1
+        self._settle(flow, session)
         self._emit(session, "step")
+        self._finish_if_outcome(flow, session)
         return self.current(session)
 
     def menu(self, session: Session) -> Turn:

@@ -1,0 +1,45 @@
+"""The glossary terms of a step (issue #13): which defined words its text and buttons use."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from bot.engine.turn import Turn, TurnTerm
+from bot.flows.glossary import Glossary, Term
+from bot.flows.model import Signpost
+
+__all__ = ["StepTerms", "turn_term"]
+
+_NO_TERMS = ("menu", "emergency")
+
+
+def turn_term(term: Term) -> TurnTerm:
+    """A glossary entry as channels show it."""
+    return TurnTerm(term.term, term.meaning, term.definition)
+
+
+class StepTerms:
+    """Adds ``terms`` to turns; each step's terms are found once, then reused."""
+
+    def __init__(self, glossary: Glossary | None, signposts: Mapping[str, Signpost]) -> None:
+        self.glossary = glossary
+        self.signposts = signposts
+        self._cache: dict[tuple[str | None, str, bool], tuple[TurnTerm, ...]] = {}
+
+    def for_turn(self, turn: Turn, training: bool) -> tuple[TurnTerm, ...]:
+        """The terms of a step's text, option labels and services, in order of first use."""
+        if self.glossary is None or turn.kind in _NO_TERMS:
+            return ()
+        key = (turn.flow, turn.state, training)
+        found = self._cache.get(key)
+        if found is None:
+            texts = [turn.text, *(o.label for o in turn.options)]
+            texts += [part for s in turn.signposts for part in (s.name, s.how) if part]
+            found = self._cache[key] = tuple(turn_term(t) for t in self.glossary.terms_in(texts))
+        return found
+
+    def add(self, turn: Turn, training: bool) -> Turn:
+        """``turn`` with its terms (the same object when it has none)."""
+        terms = self.for_turn(turn, training)
+        return dataclasses.replace(turn, terms=terms) if terms else turn
