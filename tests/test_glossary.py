@@ -30,7 +30,8 @@ def test_turns_carry_their_terms_in_order_of_first_use(nation_dir: Path) -> None
     engine.back(session)
     engine.choose(session, "northern_ireland")
     assert engine.current(session).terms == (HSC,)
-    assert engine.menu(session).terms == () and engine.emergency(session).terms == ()
+    assert engine.menu(session).terms == ()
+    assert engine.emergency(session).terms == ()
 
 
 def test_no_glossary_means_no_terms(demo_engine: Engine) -> None:
