@@ -212,8 +212,8 @@ PROFILE_CASES = [
 
 @pytest.mark.parametrize(("profile", "expected"), [c[1:] for c in PROFILE_CASES], ids=[c[0] for c in PROFILE_CASES])
 def test_profile_rules(folder: Path, profile: str, expected: list[str]) -> None:
-    assert [p for p in problems(folder, profile=profile) if "police_online_report" not in p
-            and "force_spoc" not in p or profile == PROFILE] == expected
+    assert [p for p in problems(folder, profile=profile) if ("police_online_report" not in p
+            and "force_spoc" not in p) or profile == PROFILE] == expected
 
 
 def test_a_missing_profile_and_an_undefined_abbreviation_in_it(folder: Path) -> None:
