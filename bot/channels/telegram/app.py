@@ -50,6 +50,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("emergency", "Someone is in danger now"),
     ("help", "How to use this bot"),
     ("about", "Disclaimer, review dates and sources"),
+    ("glossary", "What the words and abbreviations mean"),
     ("privacy", "What is stored, and for how long"),
     ("exit", "End the session and delete this chat's messages"),
     ("train", "Training mode on or off (trainers)"),
@@ -155,7 +156,7 @@ def build_application(config: Config, services: Services, *, updater: bool = Tru
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, h.non_text))
     for name, callback in (
         ("start", h.start), ("back", h.back), ("restart", h.restart), ("menu", h.menu),
-        ("help", h.help), ("about", h.about), ("privacy", h.privacy), ("exit", h.exit),
+        ("help", h.help), ("about", h.about), ("glossary", h.glossary), ("privacy", h.privacy), ("exit", h.exit),
         ("train", h.train), ("diagram", h.diagram), ("stats", h.stats),
     ):
         app.add_handler(CommandHandler(name, callback, filters=private))

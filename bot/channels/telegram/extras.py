@@ -1,4 +1,4 @@
-"""The informational commands: /help and /about texts, /diagram and the admin-only /stats.
+"""The informational commands: the /help text (/about is in ``words``), /diagram and the admin-only /stats.
 
 The diagram and statistics modules are imported lazily, so the bot runs (and says so
 politely) even where they or their optional packages are missing.
@@ -23,7 +23,6 @@ __all__ = [
     "DIAGRAM_NO_FLOW",
     "DIAGRAM_UNAVAILABLE",
     "STATS_UNAVAILABLE",
-    "about_text",
     "help_text",
     "mermaid_message",
     "send_diagram",
@@ -40,27 +39,9 @@ DIAGRAM_UNAVAILABLE = "Diagrams are not available on this server."
 MAX_CAPTION = 1024
 
 
-def _review_line(engine: Engine, flow_id: str) -> str:
-    flow = engine.flowset.flows[flow_id]
-    status = "" if flow.status == "published" else f" ({flow.status})"
-    return (f"• {flow.title}{status}: reviewed {flow.reviewed_on.isoformat()}, "
-            f"next review due {flow.review_due.isoformat()}")
-
-
 def help_text(engine: Engine) -> str:
-    """The help text and each guide's review dates."""
-    lines = [_review_line(engine, flow_id) for flow_id in engine.flowset.flows]
-    return engine.ui("help") + "\n\n" + "\n".join(lines)
-
-
-def about_text(engine: Engine) -> str:
-    """The disclaimer, then every guide with its owner, review dates and sources."""
-    parts = [engine.ui("about")]
-    for flow in engine.flowset.flows.values():
-        lines = [_review_line(engine, flow.id), f"  Owner: {flow.owner}"]
-        lines += [f"  [{s.id}] {s.title}: {s.url}" for s in flow.sources]
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
+    """The help text: one message, no review dates (those are in /about; issue 13)."""
+    return engine.ui("help")
 
 
 def mermaid_message(source: str, limit: int = 4096) -> str:
