@@ -86,7 +86,7 @@ def _step_with_terms() -> tuple[str, str]:
 
 
 def test_the_words_button_answers_with_the_steps_terms_only(user: FakeUser) -> None:
-    flow_id, state_id = _step_with_terms()
+    flow_id, _state = _step_with_terms()
     send(user, f"/start {flow_id}")
     step = keyboard(user)
     assert ui("glossary_label") in labels(step)
