@@ -11,7 +11,7 @@ from __future__ import annotations
 from transitions import Machine
 
 from bot.engine.session import Session
-from bot.flows.model import Flow, Question, State
+from bot.flows.model import Flow, State
 
 __all__ = ["SKIPPED", "back_past_skipped", "remember", "skip_known"]
 
@@ -21,18 +21,20 @@ SKIPPED = "="
 
 def remember(state: State, option_id: str, session: Session) -> None:
     """Store the answer to a ``remember:`` question as the session's fact."""
-    if isinstance(state, Question) and state.remember is not None:
-        session.facts[state.remember] = option_id
+    fact = getattr(state, "remember", None)  # only questions have it
+    if fact is not None:
+        session.facts[fact] = option_id
 
 
 def skip_known(flow: Flow, session: Session, machine: Machine) -> None:
     """Move past every question whose fact the session knows, recording each as skipped."""
     for _ in range(len(flow.states)):  # a bound, in case questions ever led to each other
         state = flow.states.get(session.state)
-        if not isinstance(state, Question) or state.remember is None:
+        fact = getattr(state, "remember", None)  # only questions have it
+        if fact is None:
             return
-        value = session.facts.get(state.remember)
-        if value is None or not any(option.id == value for option in state.options):
+        value = session.facts.get(fact)
+        if value is None or not any(option.id == value for option in getattr(state, "options", ())):
             return
         machine.events[value].trigger(session, frozenset())
         session.history.append((state.id, (SKIPPED,)))

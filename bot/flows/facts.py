@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from yaml.nodes import Node
 
-from bot.flows.model import Flow, Question
+from bot.flows.model import Flow
 from bot.flows.problems import Problem
 from bot.flows.reader import Reader
 
@@ -37,11 +37,11 @@ def check_remember(flow: Flow) -> list[Problem]:
     """A ``remember:`` question names a known fact and offers exactly its values."""
     problems: list[Problem] = []
     for state in flow.states.values():
-        if not isinstance(state, Question) or state.remember is None:
+        fact = getattr(state, "remember", None)  # only questions have it
+        if fact is None:
             continue
-        fact = state.remember
         values = FACTS[fact]
-        ids = [option.id for option in state.options]
+        ids = [option.id for option in getattr(state, "options", ())]
         missing = [v for v in values if v not in ids]
         extra = [i for i in ids if i not in values]
         if extra:
