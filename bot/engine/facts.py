@@ -31,7 +31,7 @@ def skip_known(flow: Flow, session: Session, machine: Machine) -> None:
     for _ in range(len(flow.states)):  # a bound, in case questions ever led to each other
         state = flow.states.get(session.state)
         fact = getattr(state, "remember", None)  # only questions have it
-        if fact is None:
+        if state is None or fact is None:
             return
         value = session.facts.get(fact)
         if value is None or not any(option.id == value for option in getattr(state, "options", ())):
