@@ -108,7 +108,9 @@ def _nation_bot(api: FakeBotApi, tmp_path: Path, env: dict[str, str] | None = No
     return BotProcess(api, tmp_path, flows=flows, env=env).start()
 
 
-def test_the_nation_is_asked_once_per_conversation_and_forgotten_on_exit(api: FakeBotApi, tmp_path: Path) -> None:
+def test_the_nation_is_asked_once_and_review_notes_are_for_training(api: FakeBotApi, tmp_path: Path) -> None:
+    """The nation is asked once per conversation (forgotten on /exit); review notes show only in
+    training mode."""
     bot = _nation_bot(api, tmp_path)
     user = api.user(8_300_001, first_name="Nia")
     send(user, "/start where")
@@ -120,6 +122,12 @@ def test_the_nation_is_asked_once_per_conversation_and_forgotten_on_exit(api: Fa
     assert keyboard(user).text.startswith("Read this"), "asked already: skipped"
     tap(user, ui("back_label"))
     assert keyboard(user).text.startswith("Read this"), "Back goes past the skipped question: nothing before it"
+    tap(user, "Continue")
+    note = "The team's name differs between councils."
+    assert keyboard(user).text.startswith("Done.")
+    assert note not in keyboard(user).text, "review notes are not for ordinary users"
+    send(user, "/train", new=2)
+    assert note in keyboard(user).text, "training mode shows them"
     send(user, "/exit")
     send(user, "/start nation_first")
     assert "Which UK nation" in keyboard(user).text, "a new conversation asks again"
