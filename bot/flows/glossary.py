@@ -43,7 +43,8 @@ MAX_DEFINITION = 400
 NOT_ABBREVIATIONS = frozenset({"OK", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII"})
 """Words with two or more capitals that are not abbreviations."""
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_TWO_CAPITALS = re.compile(r"(?<![A-Za-z0-9])(?=[a-z0-9]*[A-Z][a-z0-9]*[A-Z])[A-Za-z0-9]+")
+"""A word (a run of letters and digits) with two or more capital letters."""
 _CAPITALS = re.compile(r"[A-Z]")
 _UNDEFINED_FIX = "add it to flows/glossary.yaml, or spell it out."
 
@@ -54,8 +55,9 @@ def _is_abbreviation(word: str) -> bool:
 
 def abbreviations(text: str) -> list[tuple[int, int, str]]:
     """Every abbreviation in ``text`` (placeholders such as {phone:ID} skipped): start, end, word."""
-    plain = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), text)
-    return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(plain) if _is_abbreviation(m.group(0))]
+    plain = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), text) if "{" in text else text
+    return [(m.start(), m.end(), m.group(0)) for m in _TWO_CAPITALS.finditer(plain)
+            if m.group(0) not in NOT_ABBREVIATIONS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +131,12 @@ class Glossary:
 
     def undefined(self, text: str) -> list[str]:
         """Abbreviations in ``text`` that no term or alias covers, each once, in order."""
+        found = abbreviations(text)
+        if not found:  # most texts: no need to look for terms at all
+            return []
         covered = [(start, end) for start, end, _ in self.occurrences(text)]
         missing: list[str] = []
-        for start, end, word in abbreviations(text):
+        for start, end, word in found:
             inside = any(s <= start and end <= e for s, e in covered)
             if not inside and word not in missing:
                 missing.append(word)
