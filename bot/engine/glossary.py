@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from bot.engine.turn import Turn, TurnTerm
+from bot.engine.turn import Turn, TurnOption, TurnSignpost, TurnTerm
 from bot.flows.glossary import Glossary, Term
 from bot.flows.model import Signpost
 
@@ -19,23 +19,29 @@ def turn_term(term: Term) -> TurnTerm:
 
 
 class StepTerms:
-    """Adds ``terms`` to turns; each step's terms are found once, then reused."""
+    """Finds the terms of a step; :meth:`add` keeps each step's terms once found."""
 
     def __init__(self, glossary: Glossary | None, signposts: Mapping[str, Signpost]) -> None:
         self.glossary = glossary
         self.signposts = signposts
         self._cache: dict[tuple[str | None, str, bool], tuple[TurnTerm, ...]] = {}
 
-    def for_turn(self, turn: Turn, training: bool) -> tuple[TurnTerm, ...]:
+    def find(self, text: str, options: Iterable[TurnOption], signposts: Iterable[TurnSignpost]) -> tuple[TurnTerm, ...]:
         """The terms of a step's text, option labels and services, in order of first use."""
+        if self.glossary is None:
+            return ()
+        texts = [text, *(o.label for o in options)]
+        texts += [part for s in signposts for part in (s.name, s.how) if part]
+        return tuple(turn_term(t) for t in self.glossary.terms_in(texts))
+
+    def for_turn(self, turn: Turn, training: bool) -> tuple[TurnTerm, ...]:
+        """The terms of a turn's step (none for the menu and the emergency screen)."""
         if self.glossary is None or turn.kind in _NO_TERMS:
             return ()
         key = (turn.flow, turn.state, training)
         found = self._cache.get(key)
         if found is None:
-            texts = [turn.text, *(o.label for o in turn.options)]
-            texts += [part for s in turn.signposts for part in (s.name, s.how) if part]
-            found = self._cache[key] = tuple(turn_term(t) for t in self.glossary.terms_in(texts))
+            found = self._cache[key] = self.find(turn.text, turn.options, turn.signposts)
         return found
 
     def add(self, turn: Turn, training: bool) -> Turn:
