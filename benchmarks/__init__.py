@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.core import MODES, TARGETS, BenchmarkError, Context, Results, Target, evaluate
+from benchmarks.core import MODES, TARGETS, BenchmarkError, Context, Results, Target, derive, evaluate
 from bot.flows import FlowSet
 
 __all__ = [
@@ -121,5 +121,6 @@ def run(mode: str, flowset: FlowSet, flows_dir: Path, only: list[str] | None = N
                     failures.append(f"{name}: {exc.__class__.__name__}: {exc}")
                     log(f"  FAILED with an unexpected error:\n{traceback.format_exc()}")
             log(f"  ({time.perf_counter() - started:.1f} s)")
+    results.update(derive(results))
     return results, failures
 

@@ -28,8 +28,8 @@ from benchmarks.fakeapi import FakeRequest, callback_update, command_update
 from benchmarks.paths import Walk, longest_walk
 from bot.channels.telegram import Config, build_application, make_services
 from bot.channels.telegram.chats import Services
+from bot.channels.telegram.limits import answer_callback, flow_callback
 from bot.flows import FlowSet
-from bot.flows.text import answer_callback, flow_callback
 
 __all__ = ["CHUNKS", "FLOW", "Bot", "measure_bot_memory", "measure_e2e"]
 

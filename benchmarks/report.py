@@ -46,6 +46,7 @@ ROWS: tuple[Row, ...] = (
     Row("recording cost per turn (median)", "recording_overhead_pct", "%"),
     Row("recording cost per turn (mean)", "recording_overhead_mean_pct", "%"),
     Row("recording cost per turn (absolute)", "recording_cost_us_per_turn", "µs", "engine_turn_unrecorded_median_us"),
+    Row("recording cost per end-to-end update", "recording_e2e_overhead_pct", "%"),
     Row("first prompt of the terminal chat", "chat_first_prompt_s", "s"),
     Row("load and validate all flows", "load_validate_ms", "ms"),
     Row("import of the terminal path", "terminal_import_ms", "ms"),

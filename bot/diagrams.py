@@ -25,8 +25,7 @@ from transitions import State
 from transitions.extensions.diagrams import GraphMachine
 
 from bot.engine import machine_config
-from bot.engine.machine import CONTINUE, DONE
-from bot.flows.model import Checklist, Flow, FlowSet, Info, Outcome, Question
+from bot.flows.model import Flow, FlowSet
 
 __all__ = [
     "EXTENSIONS",
@@ -138,24 +137,8 @@ def _state_label(flow: Flow, state_id: str) -> str:
 
 def _edge_labels(flow: Flow) -> dict[tuple[str, str, int], str]:
     """Labels by (source, trigger, n-th transition of that trigger from the source)."""
-    labels: dict[tuple[str, str, int], str] = {}
-    for state in flow.states.values():
-        if isinstance(state, Question):
-            for option in state.options:
-                labels[(state.id, option.id, 0)] = _short(option.label)
-        elif isinstance(state, Checklist):
-            done = _short(state.done_label)
-            for number, rule in enumerate(state.rules, start=1):
-                if len(state.rules) == 1:
-                    label = done
-                elif rule.unconditional:
-                    label = f"{done} (otherwise)"
-                else:
-                    label = f"{done} (rule {number})"
-                labels[(state.id, DONE, number - 1)] = label
-        elif isinstance(state, Info):
-            labels[(state.id, CONTINUE, 0)] = _short(state.continue_label)
-    return labels
+    return {(state.id, trigger, n): _short(label)
+            for state in flow.states.values() for trigger, n, label in state.edge_labels()}
 
 
 def _mermaid_names(flow: Flow) -> dict[str, str]:
@@ -235,7 +218,7 @@ def _graph(flow: Flow, engine: Literal["mermaid", "graphviz"], highlight: str | 
         title=_title(flow), **_config(flow, safe, names),
     )
     machine.machine_attributes = {**machine.machine_attributes, "rankdir": _direction(flow)}
-    outcomes = [names[state.id] for state in flow.states.values() if isinstance(state, Outcome)]
+    outcomes = [names[state.id] for state in flow.states.values() if state.final]
     if highlight is not None:
         highlight = names[highlight]
     # Mermaid front matter is YAML: a JSON string is a valid YAML scalar.

@@ -3,7 +3,7 @@
 ``figures.yaml`` is a list of ``{id, title, file, source, notes}`` (``notes`` optional);
 ``file`` is a CSV file in the same folder whose first row is the header. Trainers see the
 figures in training mode (``figures`` in the terminal chat, ``/figures`` in Telegram) as
-plain-text tables that fit one Telegram message and always name their source.
+plain-text tables that always name their source and fit the channel's message limit.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import yaml
 
 __all__ = [
     "INDEX_FILE",
-    "MAX_TEXT",
     "Figure",
     "FigureError",
     "default_figures_dir",
@@ -28,7 +27,6 @@ __all__ = [
 ]
 
 INDEX_FILE = "figures.yaml"
-MAX_TEXT = 4096  # one Telegram message
 MAX_CELL = 48
 MAX_WIDTH = 72
 _NUMBER = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
@@ -51,8 +49,8 @@ class Figure:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
 
-    def as_text(self) -> str:
-        """A plain-text table of at most 4096 characters that names the source.
+    def as_text(self, limit: int | None = None) -> str:
+        """A plain-text table that names the source, of at most ``limit`` characters if given.
 
         A table much wider than it is tall (months across the top, say) is turned on its
         side so it reads on a phone. Long cells are shortened with "…"; rows that do not
@@ -70,9 +68,10 @@ class Figure:
             if shown < len(rows):
                 lines.append(f"… and {len(rows) - shown} more row(s): see {self.file}")
             text = "\n".join([*head, "", *lines, "", foot])
-            if len(text) <= MAX_TEXT:
+            if limit is None or len(text) <= limit:
                 return text
-        return "\n".join([*head, "", foot])[: MAX_TEXT - 1] + "…"
+        shortest = "\n".join([*head, "", foot])
+        return shortest if limit is None else shortest[: limit - 1] + "…"
 
 
 def _cell(text: str) -> str:
@@ -185,13 +184,15 @@ def load_figures(folder: Path | str | None = None) -> list[Figure]:
     return figures
 
 
-def figures_reply(argument: str = "", folder: Path | str | None = None, *, command: str = "figures") -> str:
+def figures_reply(argument: str = "", folder: Path | str | None = None, *, command: str = "figures",
+                  limit: int | None = None) -> str:
     """What a channel shows for ``figures [N|ID]``: the list, or one figure's table.
 
     Args:
         argument: empty for the list; a 1-based number or a figure id for one figure.
         folder: the figures folder (default: :func:`default_figures_dir`).
         command: how the channel spells the command, for the hint (``/figures`` in Telegram).
+        limit: the channel's longest message, if it has one.
 
     Never raises: a loading problem comes back as its message.
     """
@@ -205,7 +206,7 @@ def figures_reply(argument: str = "", folder: Path | str | None = None, *, comma
     if wanted:
         for number, figure in enumerate(figures, start=1):
             if wanted in (str(number), figure.id.casefold()):
-                return figure.as_text()
+                return figure.as_text(limit)
     lines = [f"There is no figure '{argument.strip()}'.", ""] if wanted else []
     lines.append("Figures from the training presentation:")
     lines += [f"  {number}. {figure.title} ({figure.id})" for number, figure in enumerate(figures, start=1)]

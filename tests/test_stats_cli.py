@@ -66,6 +66,7 @@ def test_terminal_chat_records_to_referral_bot_db(recorded: Path, run_cli: CliRu
             "dropoff": {"child": 1}, "emergency": 1,
         }],
         "suppressed_below": None,
+        "rounded_to": None,
     }
 
 
@@ -73,26 +74,26 @@ def test_json_shape_with_suppression(recorded: Path, run_cli: CliRunner) -> None
     result = run_cli("stats", "--json", "--include-training")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert list(report) == ["flows", "suppressed_below"]
-    assert report["suppressed_below"] == 5
+    assert list(report) == ["flows", "suppressed_below", "rounded_to"]
+    assert (report["suppressed_below"], report["rounded_to"]) == (5, 5)
     (row,) = report["flows"]
     assert list(row) == ["flow", "started", "completed", "abandoned", "completion_rate",
                          "median_steps", "outcomes", "dropoff", "emergency"]
     assert row == {
-        "flow": "stats_demo", "started": 7, "completed": 6, "abandoned": "<5",
-        "completion_rate": 0.857, "median_steps": 4.0,
-        "outcomes": {"anonymous_outcome": 5, "call_now": "<5"}, "dropoff": {"child": "<5"},
-        "emergency": "<5",
+        "flow": "stats_demo", "started": 5, "completed": 5, "abandoned": 0,
+        "completion_rate": 1.0, "median_steps": 4.0,
+        "outcomes": {"anonymous_outcome": 5}, "dropoff": {},
+        "emergency": 0,
     }
 
 
 def test_table_csv_and_filters(recorded: Path, run_cli: CliRunner) -> None:
     table = run_cli("stats")
     assert table.returncode == 0, table.stderr
-    assert table.stdout.splitlines()[1].split() == ["stats_demo", "6", "5", "<5", "83%", "4", "<5"]
+    assert table.stdout.splitlines()[1].split() == ["stats_demo", "5", "5", "0", "100%", "4", "0"]
     csv_out = run_cli("stats", "--csv", "--channel", "terminal", "--since", "2000-01-01")
     assert csv_out.stdout.splitlines()[:3] == [
-        "flow,measure,item,value", "stats_demo,started,,6", "stats_demo,completed,,5"]
+        "flow,measure,item,value", "stats_demo,started,,5", "stats_demo,completed,,5"]
     none = run_cli("stats", "--channel", "telegram")
     assert none.stdout == "No runs match these filters.\n"
     assert run_cli("stats", "--until", "2000-01-01", "--json").stdout.startswith('{\n  "flows": []')

@@ -94,7 +94,7 @@ def test_telegram_identities_and_typed_text_never_reach_statistics_or_logs(
     quitter.send("/exit")  # left without an outcome
     quitter.send("/stats")
     summary = "\n".join(quitter.transcript())
-    assert "stats_demo: <5 started, <5 completed, <5 abandoned, <5 emergency" in summary
+    assert "stats_demo: 5 started, 5 completed (100%), 0 abandoned, 5 emergency" in summary, "rounded to 5s"
 
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0

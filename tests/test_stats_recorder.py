@@ -95,6 +95,7 @@ def test_exact_counts_after_scripted_conversations(demo: FlowSet, tmp_path: Path
             "emergency": 1,
         }],
         "suppressed_below": None,
+        "rounded_to": None,
     }
 
 

@@ -1,4 +1,4 @@
-"""Reports, filters, suppression, renderers and purge, on real databases filled by the engine."""
+"""Reports, filters, rounding, renderers and purge, on real databases filled by the engine."""
 
 from __future__ import annotations
 
@@ -89,31 +89,34 @@ def test_whole_report_unsuppressed(filled: Path) -> None:
              "dropoff": {"anonymous": 1, "child": 2}, "emergency": 3},
         ],
         "suppressed_below": None,
+        "rounded_to": None,
     }
 
 
-def test_suppression_hides_counts_from_one_to_four(filled: Path) -> None:
-    row = build_report(filled)["flows"][1]
-    assert row == {
-        "flow": "stats_demo", "started": 15, "completed": 12, "abandoned": "<5",
-        "completion_rate": 0.8, "median_steps": 2.5,
-        "outcomes": {"advice_outcome": 5, "call_now": 6, "child_outcome": "<5"},
-        "dropoff": {"anonymous": "<5", "child": "<5"}, "emergency": "<5",
-    }
-    assert build_report(filled)["suppressed_below"] == 5
+def test_every_count_is_rounded_to_the_nearest_five(filled: Path) -> None:
+    """15, 12, 3 and 6 become 15, 10, 5 and 5; 1 and 2 become 0, and a cell or row that
+    would show only zeros is left out (the menu's single emergency); the rate is 10/15."""
+    report = build_report(filled)
+    assert report["flows"] == [{
+        "flow": "stats_demo", "started": 15, "completed": 10, "abandoned": 5,
+        "completion_rate": 0.667, "median_steps": 2.5,
+        "outcomes": {"advice_outcome": 5, "call_now": 5},
+        "dropoff": {}, "emergency": 5,
+    }]
+    assert (report["suppressed_below"], report["rounded_to"]) == (5, 5)
 
 
 def test_suppression_hides_rates_built_on_small_counts(filled: Path) -> None:
     report = build_report(filled, since=date(2026, 11, 1), until=date(2026, 11, 1))
     assert report["flows"] == [{
-        "flow": "stats_demo", "started": 8, "completed": 6, "abandoned": "<5",
-        "completion_rate": 0.75, "median_steps": 2.0, "outcomes": {"call_now": 6},
-        "dropoff": {"child": "<5"}, "emergency": 0,
+        "flow": "stats_demo", "started": 10, "completed": 5, "abandoned": 0,
+        "completion_rate": 0.5, "median_steps": 2.0, "outcomes": {"call_now": 5},
+        "dropoff": {}, "emergency": 0,
     }]
     training = build_report(filled, role="trainer", include_training=True)["flows"][0]
-    assert training["started"] == training["completed"] == "<5"
-    assert training["completion_rate"] is None
-    assert training["median_steps"] is None
+    assert training["started"] == training["completed"] == 5
+    assert training["completion_rate"] == 1.0, "from the rounded counts"
+    assert training["median_steps"] is None, "fewer than 5 completed runs: no median"
     assert flow_row(filled, role="trainer", include_training=True)["median_steps"] == 4.0
 
 
@@ -163,10 +166,12 @@ def test_render_table(filled: Path) -> None:
     lines = text.splitlines()
     assert lines[0].split() == ["flow", "started", "completed", "abandoned", "completion",
                                 "median", "steps", "emergency"]
-    assert lines[2].split() == ["stats_demo", "15", "12", "<5", "80%", "2.5", "<5"]
-    assert "child_outcome     <5" in text
-    assert lines[-1] == "Counts from 1 to 4 are shown as <5; rates and medians built on them as -."
-    assert render_table({"flows": [], "suppressed_below": 5}) == "No runs match these filters.\n"
+    assert lines[1].split() == ["stats_demo", "15", "10", "5", "67%", "2.5", "5"]
+    assert "call_now           5" in text
+    assert "child_outcome" not in text
+    assert lines[-1] == ("Counts are rounded to the nearest 5 and rates come from the rounded counts; "
+                         "a median needs 5 completed runs.")
+    assert render_table({"flows": [], "suppressed_below": 5, "rounded_to": 5}) == "No runs match these filters.\n"
 
 
 def test_render_csv(filled: Path) -> None:
@@ -174,25 +179,24 @@ def test_render_csv(filled: Path) -> None:
     assert tuple(parsed[0]) == CSV_HEADER
     demo_rows = [r for r in parsed[1:] if r[0] == "stats_demo"]
     assert demo_rows == [
-        ["stats_demo", "started", "", "15"], ["stats_demo", "completed", "", "12"],
-        ["stats_demo", "abandoned", "", "<5"], ["stats_demo", "completion_rate", "", "0.8"],
-        ["stats_demo", "median_steps", "", "2.5"], ["stats_demo", "emergency", "", "<5"],
-        ["stats_demo", "outcome", "advice_outcome", "5"], ["stats_demo", "outcome", "call_now", "6"],
-        ["stats_demo", "outcome", "child_outcome", "<5"],
-        ["stats_demo", "dropoff", "anonymous", "<5"], ["stats_demo", "dropoff", "child", "<5"],
+        ["stats_demo", "started", "", "15"], ["stats_demo", "completed", "", "10"],
+        ["stats_demo", "abandoned", "", "5"], ["stats_demo", "completion_rate", "", "0.667"],
+        ["stats_demo", "median_steps", "", "2.5"], ["stats_demo", "emergency", "", "5"],
+        ["stats_demo", "outcome", "advice_outcome", "5"], ["stats_demo", "outcome", "call_now", "5"],
     ]
 
 
 def test_summary_text_fits_a_telegram_message(filled: Path) -> None:
     report = build_report(filled)
-    text = summary_text(report)
-    assert "stats_demo: 15 started, 12 completed (80%), <5 abandoned, median 2.5 steps, <5 emergency" in text
-    assert "outcomes: advice_outcome 5, call_now 6, child_outcome <5" in text
-    many = {"flows": report["flows"] * 200, "suppressed_below": 5}
-    long_text = summary_text(many)  # type: ignore[arg-type]
+    text = summary_text(report, limit=4096)
+    assert "stats_demo: 15 started, 10 completed (67%), 5 abandoned, median 2.5 steps, 5 emergency" in text
+    assert "outcomes: advice_outcome 5, call_now 5" in text
+    many = {"flows": report["flows"] * 200, "suppressed_below": 5, "rounded_to": 5}
+    long_text = summary_text(many, limit=4096)  # type: ignore[arg-type]
     assert len(long_text) <= 4096
     assert "more flows: run referral-bot stats for them." in long_text
-    assert summary_text({"flows": [], "suppressed_below": 5}) == "Flow statistics: no runs recorded yet."
+    assert summary_text({"flows": [], "suppressed_below": 5, "rounded_to": 5},
+                        limit=4096) == "Flow statistics: no runs recorded yet."
 
 
 def test_render_chart_writes_a_png(filled: Path, tmp_path: Path) -> None:

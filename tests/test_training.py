@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram.limits import MAX_TEXT as TELEGRAM_MAX
 from bot.engine import Engine, FlowEvent, Session
-from bot.figures import MAX_TEXT, FigureError, figures_reply, load_figures
+from bot.figures import FigureError, figures_reply, load_figures
 from bot.flows import Checklist, FlowSet, Info, Question
-from bot.flows.text import MAX_TEXT as TELEGRAM_MAX
 from bot.flows.text import expand, signpost_lines
 from tests.conftest import ROOT, CliRunner
 
@@ -137,8 +137,8 @@ def test_a_long_figure_is_cut_to_one_telegram_message(tmp_path: Path) -> None:
     folder = write_figures(tmp_path)
     rows = "".join(f"Row {n} with a rather long description of the outcome,{n},{n}\n" for n in range(400))
     (folder / "channels.csv").write_text("outcome,2020,2021\n" + rows, encoding="utf-8")
-    text = load_figures(folder)[0].as_text()
-    assert len(text) <= MAX_TEXT
+    text = load_figures(folder)[0].as_text(TELEGRAM_MAX)
+    assert len(text) <= TELEGRAM_MAX
     assert "more row(s): see channels.csv" in text
     assert text.endswith("Source: Force presentation, slide 7")
 
@@ -172,6 +172,7 @@ def test_figures_reply_lists_and_shows_by_number_or_id(tmp_path: Path) -> None:
     assert "  1. How crimes were reported (channels)\n  2. Monthly work (monthly)" in listing
     assert "Show one with: /figures 1 (or /figures channels)." in listing
     assert figures_reply("2", folder) == figures_reply("MONTHLY", folder) == load_figures(folder)[1].as_text()
+    assert figures_reply("1", folder, limit=TELEGRAM_MAX) == load_figures(folder)[0].as_text(TELEGRAM_MAX)
     assert figures_reply("9", folder).startswith("There is no figure '9'.\n\nFigures from")
 
 
@@ -179,8 +180,8 @@ def test_shipped_figures_load_fit_a_message_and_show_every_number() -> None:
     figures = load_figures(SHIPPED_FIGURES)
     assert len(figures) >= 3
     for figure in figures:
-        text = figure.as_text()
-        assert len(text) <= MAX_TEXT
+        text = figure.as_text(TELEGRAM_MAX)
+        assert len(text) <= TELEGRAM_MAX
         assert f"Source: {figure.source}" in text
         assert "more row(s)" not in text, f"{figure.id} is cut short"
         for row in figure.rows:

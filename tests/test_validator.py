@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels import shipped_limits
 from bot.flows import FlowError, load_flows, validate_paths
 from tests.conftest import FLOWS, CliRunner
 
@@ -59,7 +60,7 @@ def problems(folder: Path, text: str | bytes, name: str = "t.yaml") -> list[str]
         path.write_bytes(text)
     else:
         path.write_text(text, encoding="utf-8")
-    return [str(p) for p in validate_paths([Path(".")], today=TODAY)]
+    return [str(p) for p in validate_paths([Path(".")], today=TODAY, limits=shipped_limits())]
 
 
 def test_the_base_flow_is_clean(folder: Path) -> None:
@@ -177,21 +178,21 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "label over Telegram's 64 characters",
         BASE.replace('label: "Yes"', 'label: "' + "Y" * 65 + '"'),
-        ["t.yaml:17:9: error: the label of 'yes' is 65 characters long. "
-         "Fix: shorten it to 64 characters or fewer (Telegram's button limit)."],
+        ["t.yaml:17:9: error: the label of 'yes' is 65 characters; Telegram shows at most 64. "
+         "Fix: shorten it to 64 characters or fewer."],
     ),
     (
         "message over Telegram's 4096 characters",
         BASE.replace("text: Done.", "text: " + "word " * 900),
-        ["t.yaml:19:5: error: the message for 'b' is 4607 characters long. "
-         "Fix: shorten it to 4096 characters or fewer (Telegram's limit)."],
+        ["t.yaml:19:5: error: the message for 'b' is 4607 characters; Telegram shows at most 4096. "
+         "Fix: shorten it to 4096 characters or fewer."],
     ),
     (
         "callback data over 64 bytes",
         BASE.replace("  - id: a\n", "  - id: " + "a" * 40 + "\n").replace("start: a", "start: " + "a" * 40)
         .replace('{id: "yes"', "{id: yes_" + "y" * 30),
-        ["t.yaml:17:9: error: the button data 'a:" + "a" * 40 + ":yes_" + "y" * 30 + "' is 77 bytes. "
-         "Fix: shorten the state or option id so it fits in 64 bytes."],
+        ["t.yaml:17:9: error: the button data 'a:" + "a" * 40 + ":yes_" + "y" * 30 + "' is 77 bytes; "
+         "Telegram allows at most 64. Fix: shorten the state or option id."],
     ),
     (
         "invalid YAML",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from bot.flows import FlowError, FlowSet, load_flows
+from bot.flows import ChannelLimits, FlowError, FlowSet, load_flows
 
 __all__ = ["flows_option", "load_or_exit"]
 
@@ -22,11 +23,11 @@ flows_option = click.option(
 )
 
 
-def load_or_exit(flows_dir: Path | None) -> FlowSet:
-    """Load and validate flows (with the force's profile from REFERRAL_BOT_LOCAL, if set), or
-    print every problem and exit 1 (never a traceback)."""
+def load_or_exit(flows_dir: Path | None, *, limits: Sequence[ChannelLimits] = ()) -> FlowSet:
+    """Load and validate flows (against the ``limits`` of the channel about to start), or print
+    every problem and exit 1 (never a traceback)."""
     try:
-        flowset = load_flows(flows_dir, local=os.environ.get("REFERRAL_BOT_LOCAL") or None)
+        flowset = load_flows(flows_dir, limits=limits, local=os.environ.get("REFERRAL_BOT_LOCAL") or None)
     except FlowError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

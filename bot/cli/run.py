@@ -62,7 +62,9 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         _fail("--webhook-url must be a full URL such as https://bot.example.org/tg.")
     if secret_token is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret_token):
         _fail("--secret-token (TELEGRAM_WEBHOOK_SECRET) must be 1-256 letters, digits, '_' or '-'.")
-    flowset = load_or_exit(flows_dir)
+    from bot.channels.telegram.limits import LIMITS
+
+    flowset = load_or_exit(flows_dir, limits=(LIMITS,))
 
     from telegram.error import InvalidToken, NetworkError
 

@@ -56,7 +56,8 @@ db_option = click.option("--db", "db_path", type=click.Path(path_type=Path, dir_
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (flow,measure,item,value) instead of a table.")
 @click.option("--suppress/--no-suppress", default=True, show_default=True,
-              help="Show counts from 1 to 4 as <5 (a disclosure control).")
+              help="Round every count to the nearest 5, rates from the rounded counts (a disclosure "
+                   "control); --no-suppress shows exact counts.")
 @click.option("--chart", "chart_path", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FILE.png", help="Also draw the funnel and outcome bars to a PNG (needs the charts extra).")
 @click.pass_context
@@ -66,7 +67,7 @@ def stats(ctx: click.Context, db_path: Path | None, since: date | None, until: d
     """Report anonymised flow statistics: runs started, completed and abandoned, completion
     rate, median steps, outcomes, drop-off by step, and emergency uses, per flow.
 
-    Counts from 1 to 4 show as <5 unless --no-suppress is given. Training-mode runs are
+    Counts are rounded to the nearest 5 unless --no-suppress is given. Training-mode runs are
     left out unless --include-training is given. See docs/statistics.md.
 
     Example:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from bot.channels import shipped_limits
 from bot.flows import validate_paths
 
 __all__ = ["validate"]
@@ -18,7 +19,7 @@ __all__ = ["validate"]
               envvar="REFERRAL_BOT_LOCAL",
               help="Also check this force's local profile (default: REFERRAL_BOT_LOCAL, if set).")
 def validate(paths: tuple[Path, ...], local: Path | None) -> None:
-    """Check flow files: schema, graph, signposts, text rules and Telegram limits.
+    """Check flow files: schema, graph, signposts, text rules and every channel's limits.
 
     PATHS are flow files or folders (default: the flows folder). With --local (or
     REFERRAL_BOT_LOCAL set) the force's local profile is checked too. Each problem is printed
@@ -31,7 +32,7 @@ def validate(paths: tuple[Path, ...], local: Path | None) -> None:
         referral-bot validate flows/report_concern.yaml
         referral-bot validate --local flows/local/example.yaml
     """
-    problems = validate_paths(list(paths), local=local)
+    problems = validate_paths(list(paths), limits=shipped_limits(), local=local)
     for problem in problems:
         click.echo(str(problem))
     errors = sum(1 for p in problems if p.is_error)

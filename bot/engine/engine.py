@@ -10,10 +10,10 @@ from transitions import Machine
 from bot.engine.events import EventKind, FlowEvent, Listener
 from bot.engine.facts import back_past_skipped, remember, skip_known
 from bot.engine.glossary import StepTerms
-from bot.engine.machine import CONTINUE, DONE, compile_machine
+from bot.engine.machine import compile_machine
 from bot.engine.session import MENU, Session, new_run_id
-from bot.engine.turn import Turn, TurnOption, TurnSignpost
-from bot.flows.model import Checklist, Flow, FlowSet, Info, Outcome, Question, State
+from bot.engine.turn import Turn, TurnOption, TurnSignpost, TurnTerm
+from bot.flows.model import Flow, FlowSet, State
 from bot.flows.text import expand
 
 __all__ = ["BACK", "COMMANDS", "EMERGENCY", "EMERGENCY_PHRASES", "Engine"]
@@ -35,6 +35,8 @@ class Engine:
             flow_id: compile_machine(flow) for flow_id, flow in flowset.flows.items()
         }
         self._listeners: list[Listener] = list(listeners)
+        self._shown: dict[tuple[str, str, bool],
+                          tuple[tuple[TurnOption, ...], tuple[TurnSignpost, ...], tuple[TurnTerm, ...]]] = {}
         self._failed_listeners: set[int] = set()
         local = flowset.local  # issue 13: a force's profile replaces directory entries
         self._directory = {**flowset.signposts, **local.single()} if local else flowset.signposts
@@ -103,10 +105,7 @@ class Engine:
         return "\n\n".join(parts)
 
     def current(self, session: Session, *, error: str | None = None, notice: str | None = None) -> Turn:
-        """The turn for where the session is now, without moving it, with its glossary terms."""
-        return self._terms.add(self._current(session, error, notice), session.training)
-
-    def _current(self, session: Session, error: str | None, notice: str | None) -> Turn:
+        """The turn for where the session is now, without moving it."""
         flow = self._flow(session)
         if session.emergency:
             return Turn(
@@ -121,22 +120,17 @@ class Engine:
                         error=error, notice=notice)
         state = flow.states[session.state]
         text = self._state_text(flow, state, session.training)
-        if isinstance(state, Question):
-            options = tuple(TurnOption(o.id, o.label) for o in state.options)
-            return Turn(flow.id, state.id, "question", text, options, error=error, notice=notice)
-        if isinstance(state, Checklist):
-            options = (*(TurnOption(i.id, i.label) for i in state.items), TurnOption(DONE, state.done_label))
-            return Turn(flow.id, state.id, "checklist", text, options, selected=tuple(session.selected),
-                        error=error, notice=notice)
-        if isinstance(state, Info):
-            options = (TurnOption(CONTINUE, state.continue_label),)
-            return Turn(flow.id, state.id, "info", text, options, error=error, notice=notice)
-        assert isinstance(state, Outcome)
-        options = tuple(
-            TurnOption(f, self.flowset.flows[f].title) for f in state.next_flows if f in self.flowset.flows
-        )
-        return Turn(flow.id, state.id, "outcome", text, options, self._signposts(state.signposts, session.training),
-                    outcome=state.id, error=error, notice=notice)
+        key = (flow.id, state.id, session.training)
+        shown = self._shown.get(key)
+        if shown is None:  # a state's options, services and glossary terms never change: built once
+            options = tuple(TurnOption(option_id, label) for option_id, label in state.turn_options(self.flowset))
+            signposts = self._signposts(state.services(), session.training)
+            shown = self._shown[key] = (options, signposts, self._terms.find(text, options, signposts))
+        options, signposts, terms = shown
+        return Turn(flow.id, state.id, state.kind, text, options, signposts,
+                    outcome=state.id if state.final else None,
+                    selected=tuple(session.selected) if state.multi_select else None, error=error, notice=notice,
+                    terms=terms)
 
     def not_understood(self, session: Session) -> Turn:
         """The current turn again, with the 'not understood' error."""
@@ -164,7 +158,7 @@ class Engine:
         self._emit(session, "started")
         self._settle(flow, session)
         self._emit(session, "step")
-        self._finish_if_outcome(flow, session)
+        self._finish_if_final(flow, session)
         return self.current(session)
 
     def choose(self, session: Session, option_id: str) -> Turn:
@@ -177,42 +171,36 @@ class Engine:
                 return self.start(session, option_id)
             return self.not_understood(session)
         state = flow.states[session.state]
-        if isinstance(state, Outcome):
-            if option_id in state.next_flows and option_id in self.flowset.flows:
-                return self.start(session, option_id)
+        action = state.respond(option_id)
+        if action is None:
             return self.not_understood(session)
-        if isinstance(state, Checklist) and option_id != DONE:
-            if not any(item.id == option_id for item in state.items):
-                return self.not_understood(session)
+        if action == "start":
+            return self.start(session, option_id) if option_id in self.flowset.flows else self.not_understood(session)
+        if action == "toggle":
             if option_id in session.selected:
                 session.selected.remove(option_id)
             else:
                 session.selected.append(option_id)
             return self.current(session)
-        trigger = option_id
-        if isinstance(state, Question) and not any(o.id == option_id for o in state.options):
-            return self.not_understood(session)
-        if isinstance(state, Info) and option_id != CONTINUE:
-            return self.not_understood(session)
         before = (session.state, tuple(session.selected))
         ticked = frozenset(session.selected)
         remember(state, option_id, session)  # issue 13
-        self._machines[flow.id].events[trigger].trigger(session, ticked)
+        self._machines[flow.id].events[option_id].trigger(session, ticked)
         session.history.append(before)
         session.selected.clear()
         session.steps += 1
         self._settle(flow, session)
         self._emit(session, "step")
-        self._finish_if_outcome(flow, session)
+        self._finish_if_final(flow, session)
         return self.current(session)
 
     def _settle(self, flow: Flow, session: Session) -> None:
         """Skip questions whose answer the session remembers (issue 13)."""
         skip_known(flow, session, self._machines[flow.id])
 
-    def _finish_if_outcome(self, flow: Flow, session: Session) -> None:
+    def _finish_if_final(self, flow: Flow, session: Session) -> None:
         reached = flow.states[session.state]
-        if isinstance(reached, Outcome):
+        if reached.final:
             session.finished = True
             self._emit(session, "outcome", outcome=reached.id)
 
@@ -238,7 +226,7 @@ class Engine:
         session.steps += 1
         self._settle(flow, session)
         self._emit(session, "step")
-        self._finish_if_outcome(flow, session)
+        self._finish_if_final(flow, session)
         return self.current(session)
 
     def menu(self, session: Session) -> Turn:

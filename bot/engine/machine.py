@@ -3,7 +3,8 @@
 The machine has no models attached. A turn calls
 ``machine.events[trigger].trigger(session, ticked)``: transitions checks the
 transition and sets ``session.state``. This costs a few microseconds and no
-memory per user, where a model per user costs about 15 KB.
+memory per user, where a model per user costs about 15 KB. Each state kind gives
+its own transitions (``State.transitions``).
 """
 
 from __future__ import annotations
@@ -12,22 +13,10 @@ from typing import Any
 
 from transitions import Machine
 
-from bot.flows.model import Checklist, ChecklistRule, Flow, Info, Outcome, Question
+from bot.flows.kinds import CONTINUE, DONE
+from bot.flows.model import Flow
 
 __all__ = ["CONTINUE", "DONE", "compile_machine", "machine_config"]
-
-DONE = "done"
-CONTINUE = "continue"
-
-
-def _rule_condition(rule: ChecklistRule) -> Any:
-    def condition(ticked: frozenset[str]) -> bool:
-        return rule.matches(ticked)
-
-    condition.__name__ = "ticked_" + "_".join(
-        [*rule.if_any, *rule.if_all] or [f"at_least_{rule.if_count_at_least}"]
-    )
-    return condition
 
 
 def machine_config(flow: Flow, *, with_conditions: bool = True) -> dict[str, Any]:
@@ -39,19 +28,8 @@ def machine_config(flow: Flow, *, with_conditions: bool = True) -> dict[str, Any
     transitions: list[dict[str, Any]] = []
     states: list[dict[str, Any]] = []
     for state in flow.states.values():
-        states.append({"name": state.id, "final": isinstance(state, Outcome)})
-        if isinstance(state, Question):
-            for option in state.options:
-                transitions.append({"trigger": option.id, "source": state.id, "dest": option.next})
-        elif isinstance(state, Checklist):
-            for rule in state.rules:
-                entry: dict[str, Any] = {"trigger": DONE, "source": state.id, "dest": rule.next}
-                if not rule.unconditional:
-                    condition = _rule_condition(rule)
-                    entry["conditions"] = [condition if with_conditions else condition.__name__]
-                transitions.append(entry)
-        elif isinstance(state, Info):
-            transitions.append({"trigger": CONTINUE, "source": state.id, "dest": state.next})
+        states.append({"name": state.id, "final": state.final})
+        transitions += state.transitions(with_conditions=with_conditions)
     return {"states": states, "transitions": transitions, "initial": flow.start}
 
 

@@ -32,6 +32,7 @@ class Session:
     emergency: bool = False
     role: str | None = None
     training: bool = False
+    language: str = "en"
     channel: str = "terminal"
     run_id: str = ""
     steps: int = 0
@@ -50,6 +51,7 @@ class Session:
             "emergency": self.emergency,
             "role": self.role,
             "training": self.training,
+            "language": self.language,
             "channel": self.channel,
             "run_id": self.run_id,
             "steps": self.steps,
@@ -69,6 +71,7 @@ class Session:
             emergency=bool(data.get("emergency", False)),
             role=data.get("role"),
             training=bool(data.get("training", False)),
+            language=str(data.get("language", "en")),
             channel=str(data.get("channel", "terminal")),
             run_id=str(data.get("run_id", "")),
             steps=int(data.get("steps", 0)),

@@ -1,29 +1,29 @@
 """Flow files: load YAML into a typed, validated model."""
 
-from bot.flows.loader import default_flows_dir, load_flows, validate_paths
-from bot.flows.model import (
-    AUDIENCES,
+from bot.flows.kinds import (
+    KINDS,
     Checklist,
     ChecklistRule,
-    Flow,
-    FlowSet,
     Info,
     Item,
-    Mark,
     Option,
     Outcome,
     Question,
-    Signpost,
-    Source,
-    State,
-    Why,
+    register_kind,
+    registered,
 )
+from bot.flows.limits import ChannelLimits
+from bot.flows.loader import default_flows_dir, load_flows, validate_paths
+from bot.flows.model import AUDIENCES, Common, Flow, FlowSet, Mark, Signpost, Source, State, Why
 from bot.flows.problems import FlowError, Problem
 
 __all__ = [
     "AUDIENCES",
+    "KINDS",
+    "ChannelLimits",
     "Checklist",
     "ChecklistRule",
+    "Common",
     "Flow",
     "FlowError",
     "FlowSet",
@@ -40,5 +40,7 @@ __all__ = [
     "Why",
     "default_flows_dir",
     "load_flows",
+    "register_kind",
+    "registered",
     "validate_paths",
 ]

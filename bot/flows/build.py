@@ -1,29 +1,16 @@
-"""Build typed flow objects from composed YAML, reporting structural problems."""
+"""Build typed flow objects from composed YAML, reporting structural problems.
+
+The common fields of a state are read here; each kind reads its own (``State.build``).
+"""
 
 from __future__ import annotations
 
 from typing import cast
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
-from bot.flows.facts import read_remember
-from bot.flows.model import (
-    AUDIENCES,
-    KINDS,
-    Checklist,
-    ChecklistRule,
-    Flow,
-    Info,
-    Item,
-    Mark,
-    Option,
-    Outcome,
-    Question,
-    Signpost,
-    Source,
-    State,
-    Why,
-)
+from bot.flows.kinds import KINDS, kind_names
+from bot.flows.model import AUDIENCES, Common, Flow, Mark, Signpost, Source, State, Why
 from bot.flows.reader import Reader, unique
 
 __all__ = ["UI_KEYS", "UI_NEW", "build_flow", "build_signposts", "build_ui"]
@@ -36,7 +23,6 @@ FLOW_OPTIONAL = ("description",)
 COMMON = ("id", "kind", "text")
 COMMON_OPTIONAL = ("why", "review_note")
 RESERVED_STATES = ("menu", "emergency")
-RESERVED = ("back", "restart", "menu", "emergency", "help", "quit", "about", "privacy")
 
 UI_KEYS = (
     "menu", "help", "about", "privacy", "not_understood", "stale", "flow_changed",
@@ -88,67 +74,6 @@ def _why(reader: Reader, node: Node | None) -> Why | None:
     return Why(text, source, reader.mark(node))
 
 
-def _label(reader: Reader, node: Node | None, what: str) -> str | None:
-    return reader.text(node, what)
-
-
-def _options(reader: Reader, node: Node | None, state_id: str) -> tuple[Option, ...]:
-    found = []
-    for item in reader.sequence(node, f"the options of '{state_id}'"):
-        fields = reader.mapping(item, "an option", ("id", "label", "next"))
-        if fields is None:
-            continue
-        option_id = reader.identifier(fields.get("id"), "option id")
-        label = _label(reader, fields.get("label"), "the option label")
-        target = reader.identifier(fields.get("next"), "the option's next state")
-        if option_id in RESERVED and "id" in fields:
-            reader.error(fields["id"], f"option id '{option_id}' is reserved for a command.",
-                         "choose another id, such as 'go_" + option_id + "'.")
-            continue
-        if option_id and label and target:
-            found.append((option_id, item, Option(option_id, label, target, reader.mark(item))))
-    ids = {value for value, _ in unique(reader, [(i, n) for i, n, _ in found], "option id")}
-    result, taken = [], set()
-    for option_id, _, option in found:
-        if option_id in ids and option_id not in taken:
-            taken.add(option_id)
-            result.append(option)
-    return tuple(result)
-
-
-def _items(reader: Reader, node: Node | None, state_id: str) -> tuple[Item, ...]:
-    found = []
-    for item in reader.sequence(node, f"the items of '{state_id}'"):
-        fields = reader.mapping(item, "a checklist item", ("id", "label"))
-        if fields is None:
-            continue
-        item_id = reader.identifier(fields.get("id"), "item id")
-        label = _label(reader, fields.get("label"), "the item label")
-        if item_id in (*RESERVED, "done") and "id" in fields:
-            reader.error(fields["id"], f"item id '{item_id}' is reserved for a command.",
-                         "choose another id.")
-            continue
-        if item_id and label:
-            found.append((item_id, item, Item(item_id, label, reader.mark(item))))
-    keep = dict(unique(reader, [(i, n) for i, n, _ in found], "item id"))
-    return tuple(it for i, n, it in found if keep.get(i) is n)
-
-
-def _rules(reader: Reader, node: Node | None, state_id: str) -> tuple[ChecklistRule, ...]:
-    rules = []
-    for item in reader.sequence(node, f"the rules of '{state_id}'"):
-        fields = reader.mapping(item, "a checklist rule", ("next",), ("if_any", "if_all", "if_count_at_least"))
-        if fields is None:
-            continue
-        target = reader.identifier(fields.get("next"), "the rule's next state")
-        if_any = tuple(v for v, _ in reader.id_list(fields.get("if_any"), "if_any")) if "if_any" in fields else ()
-        if_all = tuple(v for v, _ in reader.id_list(fields.get("if_all"), "if_all")) if "if_all" in fields else ()
-        count = reader.integer(fields.get("if_count_at_least"), "if_count_at_least", 1)
-        if target:
-            rules.append(ChecklistRule(target, if_any, if_all, count, reader.mark(item)))
-    return tuple(rules)
-
-
 def _peek(node: Node, key: str) -> Node | None:
     """The value of ``key`` in a mapping node, without reporting anything."""
     if isinstance(node, MappingNode):
@@ -165,20 +90,15 @@ def _state(reader: Reader, node: Node) -> State | None:
     kind_node = _peek(node, "kind")
     if kind_node is None:
         reader.error(node, "a state is missing the required field 'kind'.",
-                     f"add 'kind: ...', one of {', '.join(KINDS)}.")
+                     f"add 'kind: ...', one of {', '.join(kind_names())}.")
         return None
     kind = reader.text(kind_node, "the state kind")
-    if kind not in KINDS:
+    cls = KINDS.get(kind) if kind is not None else None
+    if cls is None:
         if kind is not None:
-            reader.error(kind_node, f"unknown state kind '{kind}'.", f"use one of {', '.join(KINDS)}.")
+            reader.error(kind_node, f"unknown state kind '{kind}'.", f"use one of {', '.join(kind_names())}.")
         return None
-    extra = {
-        "question": (("options",), ("remember",)),
-        "checklist": (("items", "rules"), ("done_label",)),
-        "info": (("next",), ("continue_label",)),
-        "outcome": (("signposts",), ("next_flows",)),
-    }[kind]
-    fields = reader.mapping(node, f"{kind} state", COMMON + extra[0], COMMON_OPTIONAL + extra[1])
+    fields = reader.mapping(node, f"{kind} state", COMMON + cls.REQUIRED, COMMON_OPTIONAL + cls.OPTIONAL)
     if fields is None:
         return None
     state_id = reader.identifier(fields.get("id"), "state id")
@@ -190,29 +110,7 @@ def _state(reader: Reader, node: Node) -> State | None:
     note = reader.text(fields.get("review_note"), "review_note")
     if state_id is None or text is None:
         return None
-    mark = reader.mark(node)
-    if kind == "question":
-        options = _options(reader, fields.get("options"), state_id)
-        remember = read_remember(reader, fields.get("remember"))  # issue 13
-        return Question(state_id, text, mark, why, note, options=options, remember=remember)
-    if kind == "checklist":
-        items = _items(reader, fields.get("items"), state_id)
-        rules = _rules(reader, fields.get("rules"), state_id)
-        done = _label(reader, fields.get("done_label"), "done_label") or "Done"
-        return Checklist(state_id, text, mark, why, note, items=items, rules=rules, done_label=done)
-    if kind == "info":
-        target = reader.identifier(fields.get("next"), "the next state")
-        if target is None:
-            return None
-        label = _label(reader, fields.get("continue_label"), "continue_label") or "Continue"
-        return Info(state_id, text, mark, why, note, next=target, continue_label=label)
-    signposts_node = fields.get("signposts")
-    signposts = tuple(v for v, _ in reader.id_list(signposts_node, "signposts", allow_empty=True))
-    if isinstance(signposts_node, SequenceNode) and not signposts_node.value:
-        reader.error(signposts_node, f"outcome '{state_id}' has no signposts.",
-                     "name at least one service from flows/signposts.yaml, e.g. police_emergency.")
-    next_flows = tuple(v for v, _ in reader.id_list(fields.get("next_flows"), "next_flows", allow_empty=True))
-    return Outcome(state_id, text, mark, why, note, signposts=signposts, next_flows=next_flows)
+    return cls.build(reader, fields, Common(state_id, text, reader.mark(node), why, note))
 
 
 def build_flow(reader: Reader, node: Node) -> tuple[Flow | None, str | None]:

@@ -191,20 +191,12 @@ def build_glossary(reader: Reader, node: Node) -> Glossary:
 
 def flow_texts(flow: Flow) -> list[tuple[str, Mark]]:
     """Every user-visible text of a flow, with where it was written."""
-    from bot.flows.model import Checklist, Info, Question  # issue 12 may move the kinds
-
     texts = [(flow.title, flow.where("title")), (flow.description, flow.where("description"))]
     for state in flow.states.values():
         texts.append((state.text, state.mark))
         if state.why is not None:
             texts.append((state.why.text, state.why.mark))
-        if isinstance(state, Question):
-            texts += [(o.label, o.mark) for o in state.options]
-        elif isinstance(state, Checklist):
-            texts += [(i.label, i.mark) for i in state.items]
-            texts.append((state.done_label, state.mark))
-        elif isinstance(state, Info):
-            texts.append((state.continue_label, state.mark))
+        texts += [(label, mark) for _, label, mark in state.buttons()]
     return texts
 
 

@@ -1,33 +1,32 @@
 """The typed flow model: what a validated flow file becomes.
 
-Every object keeps the ``Mark`` (file, line, column) it came from, so that
-semantic checks can point at the exact place in the YAML.
+Every object keeps the ``Mark`` (file, line, column) it came from, so that semantic
+checks can point at the exact place in the YAML. :class:`State` is the base of every
+state kind; each kind lives in one module of ``bot.flows.kinds`` (docs/kinds.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-if TYPE_CHECKING:  # issue 13: the glossary and local profile live in their own modules
-    from bot.flows.glossary import Glossary
+if TYPE_CHECKING:
+    from bot.flows.glossary import Glossary  # issue 13: the glossary and local profile
+    from bot.flows.kinds.outcome import Outcome
     from bot.flows.local import LocalProfile
+    from bot.flows.problems import Problem
+    from bot.flows.reader import Reader
 
 __all__ = [
     "AUDIENCES",
-    "KINDS",
     "ROLES",
-    "Checklist",
-    "ChecklistRule",
+    "Action",
+    "Common",
     "Flow",
     "FlowSet",
-    "Info",
-    "Item",
     "Mark",
-    "Option",
-    "Outcome",
-    "Question",
     "Signpost",
     "Source",
     "State",
@@ -36,9 +35,8 @@ __all__ = [
 
 AUDIENCES = ("officer", "partner", "public", "trainer")
 ROLES = AUDIENCES
-KINDS = ("question", "checklist", "info", "outcome")
-
-Kind = Literal["question", "checklist", "info", "outcome"]
+Action = Literal["move", "toggle", "start"]
+"""What choosing an option does: ``move`` along a transition, ``toggle`` a tick, ``start`` a flow."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,52 +74,8 @@ class Why:
 
 
 @dataclass(frozen=True, slots=True)
-class Option:
-    """One answer to a question: a stable id, the button label and the next state."""
-
-    id: str
-    label: str
-    next: str
-    mark: Mark = NOWHERE
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One tickable item of a checklist."""
-
-    id: str
-    label: str
-    mark: Mark = NOWHERE
-
-
-@dataclass(frozen=True, slots=True)
-class ChecklistRule:
-    """Picks ``next`` from what was ticked. A rule with no condition always matches."""
-
-    next: str
-    if_any: tuple[str, ...] = ()
-    if_all: tuple[str, ...] = ()
-    if_count_at_least: int | None = None
-    mark: Mark = NOWHERE
-
-    @property
-    def unconditional(self) -> bool:
-        return not self.if_any and not self.if_all and self.if_count_at_least is None
-
-    def matches(self, ticked: frozenset[str] | set[str]) -> bool:
-        """True when every condition of the rule holds for the ticked items."""
-        if self.if_any and not ticked.intersection(self.if_any):
-            return False
-        if self.if_all and not ticked.issuperset(self.if_all):
-            return False
-        return not (
-            self.if_count_at_least is not None and len(ticked) < self.if_count_at_least
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class State:
-    """Fields every state has."""
+class Common:
+    """The fields every state has, read before the kind's own."""
 
     id: str
     text: str
@@ -129,64 +83,83 @@ class State:
     why: Why | None
     review_note: str | None
 
-    kind: Kind = field(init=False, default="info")
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Fields every state has, and what each kind must say about itself.
+
+    A kind subclasses this in its own module (``bot.flows.kinds``), sets ``kind`` and the
+    YAML fields it reads, and overrides the methods below; ``register_kind`` makes the
+    loader build it. Building, checking and running live here as methods; drawings,
+    handbook pages and channels work from these methods alone (docs/kinds.md).
+    """
+
+    id: str
+    text: str
+    mark: Mark
+    why: Why | None
+    review_note: str | None
+
+    kind: ClassVar[str] = ""
+    REQUIRED: ClassVar[tuple[str, ...]] = ()
+    """YAML fields this kind needs besides id, kind and text."""
+    OPTIONAL: ClassVar[tuple[str, ...]] = ()
+    final: ClassVar[bool] = False
+    """A run that reaches a final state has an outcome."""
+    multi_select: ClassVar[bool] = False
+    """The user ticks options before moving on (the turn carries what is ticked)."""
+
+    # -- building and checking ------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, reader: Reader, fields: dict[str, Any], common: Common) -> State | None:
+        """The state from its YAML fields (reporting problems to ``reader``), or None."""
+        return cls(common.id, common.text, common.mark, common.why, common.review_note)
+
+    def check(self, flow: Flow, signposts: dict[str, Signpost], flow_ids: set[str]) -> list[Problem]:
+        """Rules of this kind beyond the common ones (targets, labels and text are checked for all)."""
+        return []
 
     def targets(self) -> tuple[str, ...]:
         """The state ids this state can lead to."""
+        return tuple(target for target, _, _ in self.edges())
+
+    def edges(self) -> Iterable[tuple[str, Mark, str]]:
+        """Each way on: (target state, where it is written, how a problem names it)."""
         return ()
 
+    def buttons(self) -> Iterable[tuple[str, str, Mark]]:
+        """Each answer the user can give here: (option id, label, where it is written)."""
+        return ()
 
-@dataclass(frozen=True, slots=True)
-class Question(State):
-    """Single choice: one option leads on."""
+    # -- running --------------------------------------------------------------------------------
 
-    options: tuple[Option, ...] = ()
-    remember: str | None = None  # issue 13: a fact name (see bot.flows.facts); None for most questions
-    kind: Kind = field(init=False, default="question")
+    def turn_options(self, flowset: FlowSet) -> tuple[tuple[str, str], ...]:
+        """What the user can choose now: (option id, label)."""
+        return tuple((option_id, label) for option_id, label, _ in self.buttons())
 
-    def targets(self) -> tuple[str, ...]:
-        return tuple(option.next for option in self.options)
+    def respond(self, option_id: str) -> Action | None:
+        """What choosing ``option_id`` does here; None when it is not an option of this state."""
+        return None
 
+    def transitions(self, *, with_conditions: bool = True) -> list[dict[str, Any]]:
+        """The state's transitions in ``transitions`` configuration form (trigger, source, dest).
 
-@dataclass(frozen=True, slots=True)
-class Checklist(State):
-    """Multi-select: items are ticked, then the first matching rule picks ``next``."""
+        ``with_conditions=False`` names conditions instead of attaching callables (diagrams).
+        """
+        return []
 
-    items: tuple[Item, ...] = ()
-    rules: tuple[ChecklistRule, ...] = ()
-    done_label: str = "Done"
-    kind: Kind = field(init=False, default="checklist")
+    def services(self) -> tuple[str, ...]:
+        """Signpost ids shown with this state."""
+        return ()
 
-    def targets(self) -> tuple[str, ...]:
-        return tuple(rule.next for rule in self.rules)
+    # -- drawing --------------------------------------------------------------------------------
 
-    def next_for(self, ticked: frozenset[str] | set[str]) -> str:
-        """The state the first matching rule leads to."""
-        for rule in self.rules:
-            if rule.matches(ticked):
-                return rule.next
-        raise LookupError(f"no rule of checklist {self.id!r} matches")  # validator prevents
-
-
-@dataclass(frozen=True, slots=True)
-class Info(State):
-    """Text and a continue button."""
-
-    next: str = ""
-    continue_label: str = "Continue"
-    kind: Kind = field(init=False, default="info")
-
-    def targets(self) -> tuple[str, ...]:
-        return (self.next,)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome(State):
-    """A terminal state: text, signposts by id and suggested next flows."""
-
-    signposts: tuple[str, ...] = ()
-    next_flows: tuple[str, ...] = ()
-    kind: Kind = field(init=False, default="outcome")
+    def edge_labels(self) -> list[tuple[str, int, str]]:
+        """Diagram labels: (trigger, n-th transition of that trigger from here, label)."""
+        labels = {option_id: label for option_id, label, _ in self.buttons()}
+        return [(t["trigger"], 0, labels.get(t["trigger"], t["trigger"]))
+                for t in self.transitions(with_conditions=False)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +190,8 @@ class Flow:
         return self.states[state_id]
 
     def outcomes(self) -> list[Outcome]:
-        return [s for s in self.states.values() if isinstance(s, Outcome)]
+        """The final states, in file order."""
+        return [s for s in self.states.values() if s.final]  # type: ignore[misc]
 
     def source(self, source_id: str) -> Source | None:
         for source in self.sources:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.flows.model import Mark
 
-__all__ = ["FlowError", "Problem"]
+__all__ = ["FlowError", "Problem", "few", "suggest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +47,16 @@ class FlowError(Exception):
         self.problems = problems
         errors = [p for p in problems if p.is_error]
         super().__init__("\n".join(str(p) for p in errors) or "invalid flows")
+
+
+def suggest(value: str, ids: Iterable[str]) -> str:
+    """"did you mean 'x'? " for the closest id, or nothing."""
+    close = difflib.get_close_matches(value, list(ids), n=1)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+def few(ids: Iterable[str]) -> str:
+    """At most eight ids, sorted, then how many more."""
+    listed = sorted(ids)
+    more = f" and {len(listed) - 8} more" if len(listed) > 8 else ""
+    return ", ".join(listed[:8]) + more

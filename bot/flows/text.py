@@ -2,7 +2,7 @@
 
 Flow text never holds a phone number or a web address: those live in the
 signpost directory and are placed into text with ``{phone:ID}`` or
-``{name:ID}``. The limits are Telegram's, since it is the strictest channel.
+``{name:ID}``. Each channel declares its own length limits (``bot.flows.limits``).
 """
 
 from __future__ import annotations
@@ -12,21 +12,7 @@ from collections.abc import Mapping
 
 from bot.flows.model import Signpost
 
-__all__ = [
-    "MAX_CALLBACK_BYTES",
-    "MAX_LABEL",
-    "MAX_TEXT",
-    "PLACEHOLDER",
-    "answer_callback",
-    "contacts_in",
-    "expand",
-    "flow_callback",
-    "signpost_lines",
-]
-
-MAX_TEXT = 4096
-MAX_LABEL = 64
-MAX_CALLBACK_BYTES = 64
+__all__ = ["PLACEHOLDER", "contacts_in", "expand", "signpost_lines"]
 
 PLACEHOLDER = re.compile(r"\{(?P<field>[a-z_]+):(?P<id>[^{}\s]*)\}")
 PLACEHOLDER_FIELDS = ("phone", "name")
@@ -84,13 +70,3 @@ def signpost_lines(signposts: list[Signpost]) -> list[str]:
             line += f" (check before use: {signpost.review_note})"
         lines.append(line)
     return lines
-
-
-def answer_callback(state_id: str, option_id: str) -> str:
-    """Callback data of an answer button: valid only while the user is on ``state_id``."""
-    return f"a:{state_id}:{option_id}"
-
-
-def flow_callback(flow_id: str) -> str:
-    """Callback data of a button that starts a flow."""
-    return f"f:{flow_id}"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
 from bot.diagrams import GraphvizUnavailable, diagram_mermaid, diagram_svg
-from bot.flows.model import Checklist, ChecklistRule, Flow, FlowSet, Info, Outcome, Question, State
+from bot.flows.kinds import Checklist, ChecklistRule, Info, Outcome
+from bot.flows.model import Flow, FlowSet, State
 from bot.flows.text import expand
 from bot.handbook.demos import DemoPath
 from bot.handbook.markup import esc, external_link, page, paragraphs, signpost_item
 
-__all__ = ["flow_file", "render_flow", "state_anchor"]
+__all__ = ["flow_file", "leads", "render_flow", "state_anchor"]
 
 
 def flow_file(flow_id: str) -> str:
@@ -93,21 +95,36 @@ def _rule_text(rule: ChecklistRule) -> str:
     return "If " + " and ".join(parts) if parts else "Otherwise"
 
 
-def _leads(flowset: FlowSet, flow: Flow, state: State) -> str:
-    if isinstance(state, Question):
-        rows = "".join(
-            f"<tr><td>{esc(o.label)}</td><td><code>{esc(o.id)}</code></td><td>{_to(o.next)}</td></tr>"
-            for o in state.options
-        )
-        return f"<table><tr><th>Answer</th><th>Id</th><th>Leads to</th></tr>{rows}</table>"
-    if isinstance(state, Checklist):
-        items = "".join(f"<li>{esc(i.label)} <code>{esc(i.id)}</code></li>" for i in state.items)
-        rules = "".join(f"<li>{_rule_text(r)} → {_to(r.next)}</li>" for r in state.rules)
-        return (f"<p>Tick any that apply, then <strong>{esc(state.done_label)}</strong>:</p><ul>{items}</ul>"
-                f"<p>The first rule that matches decides:</p><ol>{rules}</ol>")
-    if isinstance(state, Info):
-        return f"<p><strong>{esc(state.continue_label)}</strong> → {_to(state.next)}</p>"
-    assert isinstance(state, Outcome)
+@functools.singledispatch
+def leads(state: State, flowset: FlowSet) -> str:
+    """Where a step leads, as HTML. Any kind gets a table of its answers and where each goes
+    (from its transitions); a kind registers its own renderer with ``@leads.register``."""
+    targets: dict[str, list[str]] = {}
+    for transition in state.transitions(with_conditions=False):
+        targets.setdefault(transition["trigger"], []).append(transition["dest"])
+    rows = "".join(
+        f"<tr><td>{esc(label)}</td><td><code>{esc(option_id)}</code></td>"
+        f"<td>{', '.join(_to(t) for t in targets.get(option_id, []))}</td></tr>"
+        for option_id, label, _ in state.buttons()
+    )
+    return f"<table><tr><th>Answer</th><th>Id</th><th>Leads to</th></tr>{rows}</table>"
+
+
+@leads.register
+def _checklist(state: Checklist, flowset: FlowSet) -> str:
+    items = "".join(f"<li>{esc(i.label)} <code>{esc(i.id)}</code></li>" for i in state.items)
+    rules = "".join(f"<li>{_rule_text(r)} → {_to(r.next)}</li>" for r in state.rules)
+    return (f"<p>Tick any that apply, then <strong>{esc(state.done_label)}</strong>:</p><ul>{items}</ul>"
+            f"<p>The first rule that matches decides:</p><ol>{rules}</ol>")
+
+
+@leads.register
+def _info(state: Info, flowset: FlowSet) -> str:
+    return f"<p><strong>{esc(state.continue_label)}</strong> → {_to(state.next)}</p>"
+
+
+@leads.register
+def _outcome(state: Outcome, flowset: FlowSet) -> str:
     signposts = "".join(signpost_item(flowset.signposts[s]) for s in state.signposts if s in flowset.signposts)
     html = f'<h4>Services</h4><ul class="signposts">{signposts}</ul>'
     if state.next_flows:
@@ -120,7 +137,7 @@ def _leads(flowset: FlowSet, flow: Flow, state: State) -> str:
 
 
 def _state(flowset: FlowSet, flow: Flow, state: State, sources: dict[str, list[str]]) -> str:
-    kind = "outcome" if isinstance(state, Outcome) else state.kind
+    kind = state.kind
     start = ' <span class="badge">start</span>' if state.id == flow.start else ""
     html = [f'<section class="state {kind}" id="{state_anchor(state.id)}">',
             f'<h3><code>{esc(state.id)}</code> <span class="badge {kind}">{esc(state.kind)}</span>{start}</h3>',
@@ -134,7 +151,7 @@ def _state(flowset: FlowSet, flow: Flow, state: State, sources: dict[str, list[s
                 f"{external_link(source.url, source.title)})" if source else ""
         html.append(f'<div class="why"><strong>Why:</strong> {esc(expand(state.why.text, flowset.signposts))}'
                     f"{cited}</div>")
-    html.append(_leads(flowset, flow, state))
+    html.append(leads(state, flowset))
     if sources.get(state.id):
         html.append('<p class="from">Reached from: ' + ", ".join(_to(s) for s in sources[state.id]) + "</p>")
     html.append("</section>")

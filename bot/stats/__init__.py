@@ -8,7 +8,7 @@ from bot.stats.chart import CHARTS_EXTRA, ChartUnavailable, render_chart
 from bot.stats.purge import purge
 from bot.stats.recorder import Recorder, event_row
 from bot.stats.render import CSV_HEADER, render_csv, render_table, summary_text
-from bot.stats.report import SUPPRESS_BELOW, SUPPRESSED, Count, FlowStats, Report, build_report
+from bot.stats.report import ROUND_TO, SUPPRESS_BELOW, Count, FlowStats, Report, build_report, rounded
 from bot.stats.schema import (
     EVENTS_TABLE,
     MENU_FLOW,
@@ -23,7 +23,7 @@ __all__ = [
     "CSV_HEADER",
     "EVENTS_TABLE",
     "MENU_FLOW",
-    "SUPPRESSED",
+    "ROUND_TO",
     "SUPPRESS_BELOW",
     "ChartUnavailable",
     "Count",
@@ -40,5 +40,6 @@ __all__ = [
     "render_chart",
     "render_csv",
     "render_table",
+    "rounded",
     "summary_text",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.stats.report import SUPPRESSED, Count, Report
+from bot.stats.report import Count, Report
 
 __all__ = ["CHARTS_EXTRA", "ChartUnavailable", "render_chart"]
 
@@ -29,8 +29,8 @@ def _load_matplotlib() -> tuple[Any, Any]:
 
 def _bars(ax: Any, title: str, labels: list[str], values: list[Count],
           colours: str | list[str]) -> None:
-    """Horizontal bars; a suppressed count is drawn as an empty bar labelled "<5"."""
-    heights = [v if isinstance(v, int) else 0 for v in values]
+    """Horizontal bars, each labelled with its (published) count."""
+    heights = list(values)
     positions = list(range(len(labels)))
     ax.barh(positions, heights, color=colours, height=0.6)
     ax.set_yticks(positions, labels=labels)
@@ -77,7 +77,6 @@ def render_chart(report: Report, png_path: Path | str) -> None:
         else:
             outcomes.axis("off")
             outcomes.set_title(f"{f['flow']}: no outcomes reached", fontsize=10, loc="left")
-    if report["suppressed_below"] is not None:
-        fig.supxlabel(f"Counts from 1 to {report['suppressed_below'] - 1} are shown as "
-                      f"{SUPPRESSED} with an empty bar.", fontsize=8)
+    if report.get("rounded_to") is not None:
+        fig.supxlabel(f"Counts are rounded to the nearest {report['rounded_to']}.", fontsize=8)
     fig.savefig(str(png_path), format="png", dpi=100)

@@ -1,14 +1,9 @@
 """The recorder: an engine listener that writes anonymised events off the conversation's path.
 
-``Recorder.__call__`` only appends the event to a deque. One background thread owns the
-SQLite connection and writes what is waiting in batches (every ``interval`` seconds, or
-as soon as ``batch_size`` events wait), one transaction per batch.
-
-Failure policy (documented in ``docs/statistics.md``): when a batch cannot be written
-(database locked, read-only, disk full, folder missing), ONE warning is logged, the events
-are kept in memory and retried about every second; if more than ``max_queue`` events are
-waiting, the oldest are dropped. On close there is one last attempt; what still cannot be
-written is dropped. The conversation is never slowed down or stopped.
+``Recorder.__call__`` only appends the event to a deque; one background thread writes what
+waits in batches, one transaction per batch. When the disk fails, events wait in memory
+(the oldest dropped past ``max_queue``); the conversation is never slowed down or stopped.
+The failure policy in full: docs/statistics.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reports as text: a table for people, CSV for spreadsheets, a short summary for Telegram."""
+"""Reports as text: a table for people, CSV for spreadsheets, a short summary for chat channels."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from bot.flows.text import MAX_TEXT
-from bot.stats.report import SUPPRESSED, Count, FlowStats, Report
+from bot.stats.report import Count, FlowStats, Report
 
 __all__ = ["CSV_HEADER", "render_csv", "render_table", "summary_text"]
 
@@ -39,10 +38,11 @@ def _numeric(header: Sequence[str], index: int) -> bool:
 
 
 def _note(report: Report) -> str:
-    below = report["suppressed_below"]
-    if below is None:
-        return "Counts are not suppressed: do not share this report outside the team."
-    return f"Counts from 1 to {below - 1} are shown as {SUPPRESSED}; rates and medians built on them as -."
+    step = report.get("rounded_to")
+    if step is None:
+        return "Counts are exact (not rounded): do not share this report outside the team."
+    return (f"Counts are rounded to the nearest {step} and rates come from the rounded counts; "
+            f"a median needs {report['suppressed_below']} completed runs.")
 
 
 def render_table(report: Report) -> str:
@@ -99,8 +99,8 @@ def _summary_lines(f: FlowStats) -> list[str]:
     return lines
 
 
-def summary_text(report: Report, *, limit: int = MAX_TEXT) -> str:
-    """A short plain-text summary (at most ``limit`` characters, Telegram's message limit)."""
+def summary_text(report: Report, *, limit: int) -> str:
+    """A short plain-text summary of at most ``limit`` characters (a chat channel's message limit)."""
     flows = report["flows"]
     head = ["Flow statistics"]
     tail = ["", _note(report)]

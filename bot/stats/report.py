@@ -1,4 +1,8 @@
-"""Reports: per-flow counts from the events table, with small-number suppression.
+"""Reports: per-flow counts from the events table, with disclosure control.
+
+Every published count is rounded to the nearest 5, and rates come from the rounded counts
+(the ONS method for small areas; docs/statistics.md), so no count can be worked out by
+adding or subtracting others. ``suppress=False`` gives exact counts for the team.
 
 A run is one pass through a flow (it starts with a ``started`` event and has a random
 run id). Date filters select runs by the hour their first event was recorded, so a run
@@ -16,13 +20,15 @@ from typing import TypedDict
 
 from bot.stats.schema import MENU_FLOW, StatsError, connect_readonly
 
-__all__ = ["SUPPRESSED", "SUPPRESS_BELOW", "Count", "FlowStats", "Report", "build_report"]
+__all__ = ["ROUND_TO", "SUPPRESS_BELOW", "Count", "FlowStats", "Report", "build_report", "rounded"]
 
+ROUND_TO = 5
+"""Published counts are multiples of this."""
 SUPPRESS_BELOW = 5
-SUPPRESSED = "<5"
+"""No count below this is ever published exactly; a median needs this many runs."""
 
-Count = int | str
-"""A count: an int, or ``"<5"`` when it is from 1 to 4 and suppression is on."""
+Count = int
+"""A count: exact, or a multiple of ``ROUND_TO`` when disclosure control is on."""
 
 
 class FlowStats(TypedDict):
@@ -44,6 +50,7 @@ class Report(TypedDict):
 
     flows: list[FlowStats]
     suppressed_below: int | None
+    rounded_to: int | None
 
 
 _FILTERED = """
@@ -94,12 +101,13 @@ SELECT flow, count(*) FROM ev WHERE kind = 'step'
 """
 
 
+def rounded(n: int) -> int:
+    """``n`` rounded to the nearest ``ROUND_TO`` (halves cannot happen: counts are whole)."""
+    return ROUND_TO * ((n + ROUND_TO // 2) // ROUND_TO)
+
+
 def _count(n: int, suppress: bool) -> Count:
-    return SUPPRESSED if suppress and 0 < n < SUPPRESS_BELOW else n
-
-
-def _hidden(n: int, suppress: bool) -> bool:
-    return suppress and 0 < n < SUPPRESS_BELOW
+    return rounded(n) if suppress else n
 
 
 def _day_after(day: date | None) -> str:
@@ -143,20 +151,32 @@ def _collect(conn: sqlite3.Connection) -> dict[str, _Raw]:
     return raw
 
 
+def _cells(counts: dict[str, int], suppress: bool) -> dict[str, Count]:
+    """Counts by item, sorted; with disclosure control, items that round to 0 are left out
+    (listing them would say that 1 or 2 runs were there)."""
+    cells = {k: _count(v, suppress) for k, v in sorted(counts.items())}
+    return {k: v for k, v in cells.items() if v or not suppress}
+
+
+def _published(stats: FlowStats) -> bool:
+    """True when the row shows anything: an all-zero row would only say "1 or 2 runs"."""
+    return any(stats[m] for m in ("started", "completed", "abandoned", "emergency"))
+
+
 def _flow_stats(flow: str, raw: _Raw, suppress: bool) -> FlowStats:
-    started, completed = raw.counts.get("started", 0), raw.counts.get("completed", 0)
-    rate = None
-    if started and not (_hidden(started, suppress) or _hidden(completed, suppress)):
-        rate = round(completed / started, 3)
+    started = _count(raw.counts.get("started", 0), suppress)
+    completed = _count(raw.counts.get("completed", 0), suppress)
+    rate = round(min(completed / started, 1.0), 3) if started else None
+    enough = raw.counts.get("completed", 0) >= SUPPRESS_BELOW or not suppress
     return FlowStats(
         flow=flow,
-        started=_count(started, suppress),
-        completed=_count(completed, suppress),
+        started=started,
+        completed=completed,
         abandoned=_count(raw.counts.get("abandoned", 0), suppress),
         completion_rate=rate,
-        median_steps=None if _hidden(completed, suppress) else _median(raw.steps),
-        outcomes={k: _count(v, suppress) for k, v in sorted(raw.outcomes.items())},
-        dropoff={k: _count(v, suppress) for k, v in sorted(raw.dropoff.items())},
+        median_steps=_median(raw.steps) if enough else None,
+        outcomes=_cells(raw.outcomes, suppress),
+        dropoff=_cells(raw.dropoff, suppress),
         emergency=_count(raw.counts.get("emergency", 0), suppress),
     )
 
@@ -174,8 +194,8 @@ def build_report(path: Path | str, *, since: date | None = None, until: date | N
         role: only events from sessions with this self-declared role.
         channel: only events from this channel (``telegram``, ``terminal``).
         include_training: count training-mode runs too (excluded by default).
-        suppress: show counts from 1 to 4 as ``"<5"``, and hide the completion rate and
-            median steps when the counts they come from are hidden.
+        suppress: round every count to the nearest 5, compute the completion rate from
+            the rounded counts, and show a median only when at least 5 runs completed.
 
     Raises:
         StatsError: no database at ``path``, it is not a statistics database, or
@@ -198,4 +218,7 @@ def build_report(path: Path | str, *, since: date | None = None, until: date | N
     finally:
         conn.close()
     flows = [_flow_stats(name, raw[name], suppress) for name in sorted(raw)]
-    return Report(flows=flows, suppressed_below=SUPPRESS_BELOW if suppress else None)
+    if suppress:
+        flows = [f for f in flows if _published(f)]
+    return Report(flows=flows, suppressed_below=SUPPRESS_BELOW if suppress else None,
+                  rounded_to=ROUND_TO if suppress else None)

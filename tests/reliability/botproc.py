@@ -244,7 +244,7 @@ def stored_session(bot: BotProcess, chat_id: int) -> dict[str, Any] | None:
     """The session row the bot stored for a private chat, read as the bot keys it.
 
     The key is HMAC-SHA256(secret, "telegram:CHAT_ID") with the secret from ``sessions.key``
-    beside the database, cut to 32 hex digits (see ``bot/engine/store.py``).
+    beside the database, cut to 32 hex digits (see docs/sessions.md).
     """
     key_file = bot.sessions_db.with_name(bot.sessions_db.stem + ".key")
     if not key_file.exists():

@@ -64,10 +64,10 @@ def test_session_store_files_are_private_even_with_umask_000(tmp_path: Path) -> 
     script = (
         "import os, sys\n"
         "os.umask(0)\n"
-        "from bot.engine.store import SessionStore, StoredSession\n"
+        "from bot.engine.store import SessionStore\n"
         "from bot.engine import Session\n"
         "store = SessionStore(sys.argv[1])\n"
-        "store.save(store.key('telegram', 42), StoredSession(Session(channel='telegram')))\n"
+        "store.save(store.key('telegram', 42), Session(channel='telegram'))\n"
         "names = sorted(p.name for p in os.scandir(os.path.dirname(sys.argv[1])))\n"
         "print(' '.join(f'{n}={oct(os.stat(os.path.join(os.path.dirname(sys.argv[1]), n)).st_mode & 0o777)}'"
         " for n in names))\n"

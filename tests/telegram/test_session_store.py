@@ -12,17 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.telegram.stored import MAX_MESSAGES, MAX_RECENT_UPDATES
+from bot.channels.telegram.stored import ChatRecord as StoredSession
 from bot.engine import Engine, FlowEvent, Session
-from bot.engine.store import (
-    MAX_MESSAGES,
-    MAX_RECENT_UPDATES,
-    MAX_STAGED,
-    SessionStore,
-    StoredSession,
-    StoreError,
-    hour_bucket,
-    ttl_from_env,
-)
+from bot.engine.store import MAX_STAGED, SessionStore, StoreError, hour_bucket, ttl_from_env
 from bot.flows import FlowSet
 
 NOON = datetime(2026, 11, 29, 12, 34, 56, tzinfo=UTC)
@@ -36,10 +29,10 @@ def test_round_trip_keeps_everything(tmp_path: Path, engine: Engine) -> None:
     engine.start(session, flow_id)
     stored = StoredSession(session, messages=[5, 6], active_message=6, recent_updates=[41, 42])
     key = store.key("telegram", 123456789)
-    assert store.save(key, stored, now=NOON)
+    assert store.save_record(key, stored, now=NOON)
     store.close()
 
-    again = SessionStore(tmp_path / "sessions.db").load(key)
+    again = SessionStore(tmp_path / "sessions.db").load_record(key, StoredSession)
     assert again is not None
     assert again.session == session
     assert (again.messages, again.active_message, again.recent_updates) == ([5, 6], 6, [41, 42])
@@ -54,7 +47,7 @@ def test_files_are_private_and_hold_no_chat_id(tmp_path: Path, engine: Engine) -
     assert str(chat_id) not in key
     assert key == store.key("telegram", chat_id) != store.key("telegram", chat_id + 1)
     assert key != store.key("terminal", chat_id)
-    store.save(key, StoredSession(engine.new_session(channel="telegram")))
+    store.save_record(key, StoredSession(engine.new_session(channel="telegram")))
     for path in tmp_path.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
     conn = sqlite3.connect(tmp_path / "sessions.db")
@@ -84,16 +77,16 @@ def test_expiry_abandons_then_deletes(tmp_path: Path, flowset: FlowSet) -> None:
     old, fresh = engine.new_session(channel="telegram"), engine.new_session(channel="telegram")
     engine.start(old, flow_id)
     engine.start(fresh, flow_id)
-    store.save("old", StoredSession(old), now=NOON - timedelta(hours=26))
-    store.save("fresh", StoredSession(fresh), now=NOON - timedelta(hours=2))
-    old_row = store.load("old")
+    store.save_record("old", StoredSession(old), now=NOON - timedelta(hours=26))
+    store.save_record("fresh", StoredSession(fresh), now=NOON - timedelta(hours=2))
+    old_row = store.load_record("old", StoredSession)
     assert old_row is not None
     assert store.is_expired(old_row, NOON)
     events.clear()
     assert store.sweep(engine, now=NOON) == 1
     assert [(e.kind, e.run_id) for e in events] == [("abandoned", old.run_id)]
-    assert store.load("old") is None
-    assert store.load("fresh") is not None
+    assert store.load_record("old", StoredSession) is None
+    assert store.load_record("fresh", StoredSession) is not None
     assert len(store) == 1
 
 
@@ -106,11 +99,11 @@ def test_a_failing_disk_keeps_sessions_in_memory_until_it_recovers(
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        assert not store.save("k", StoredSession(session))
+        assert not store.save_record("k", StoredSession(session))
         session.role = "trainer"
-        assert not store.save("k", StoredSession(session))
+        assert not store.save_record("k", StoredSession(session))
         assert store.pending == 1
-        loaded = store.load("k")
+        loaded = store.load_record("k", StoredSession)
         assert loaded is not None
         assert loaded.session.role == "trainer", "the newest place is served from memory"
     finally:
@@ -120,7 +113,7 @@ def test_a_failing_disk_keeps_sessions_in_memory_until_it_recovers(
     assert len(warnings) == 1, "the failure is logged once, not per write"
     assert store.flush()
     assert store.pending == 0
-    reread = SessionStore(path).load("k")
+    reread = SessionStore(path).load_record("k", StoredSession)
     assert reread is not None
     assert reread.session.role == "trainer"
 
@@ -135,9 +128,9 @@ def test_an_unopenable_database_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_corrupt_row_is_discarded(tmp_path: Path, engine: Engine) -> None:
     """Unreadable JSON is treated as no session, not a crash."""
     store = SessionStore(tmp_path / "sessions.db")
-    store.save("k", StoredSession(engine.new_session()))
+    store.save_record("k", StoredSession(engine.new_session()))
     store.db.execute("update sessions set session = 'not json' where key = 'k'")
-    assert store.load("k") is None
+    assert store.load_record("k", StoredSession) is None
 
 
 @pytest.mark.parametrize(("raw", "hours"), [("", 24.0), ("48", 48.0), (" 0.5 ", 0.5)])
@@ -176,7 +169,7 @@ def test_bookkeeping_is_staged_and_goes_with_the_next_commit(tmp_path: Path, eng
     session = engine.new_session(channel="telegram", role="public")
     engine.start(session, "report_concern")
     stored = StoredSession(session, messages=[10], active_message=10)
-    assert store.save("k", stored)
+    assert store.save_record("k", stored)
     stored.active_message = 11
     stored.note_message(11)
     store.stage("k", stored)
@@ -184,11 +177,11 @@ def test_bookkeeping_is_staged_and_goes_with_the_next_commit(tmp_path: Path, eng
     assert on_disk is not None
     assert (on_disk[1], on_disk[2]) == ("[10]", 10), "staging wrote nothing"
     assert store.pending == 1
-    loaded = store.load("k")
+    loaded = store.load_record("k", StoredSession)
     assert loaded is stored, "the newest row is served from memory"
     engine.choose(session, engine.current(session).options[0].id)
     assert stored.place_changed()
-    assert store.save("k", stored)
+    assert store.save_record("k", stored)
     on_disk = _row(path, "k")
     assert on_disk is not None
     assert (json.loads(on_disk[0])["state"], on_disk[1], on_disk[2]) == (session.state, "[10,11]", 11)
@@ -228,9 +221,9 @@ def test_message_ids_keep_the_newest_in_order_without_repeats(tmp_path: Path) ->
     stored.note_message(1250 + MAX_MESSAGES)  # newer
     assert stored.messages == [*range(1011, 1000 + MAX_MESSAGES + 10), 1250 + MAX_MESSAGES]
     store = SessionStore(tmp_path / "sessions.db")
-    store.save("k", stored)
+    store.save_record("k", stored)
     store.close()
-    again = SessionStore(tmp_path / "sessions.db").load("k")
+    again = SessionStore(tmp_path / "sessions.db").load_record("k", StoredSession)
     assert again is not None
     assert again.messages == stored.messages
     again.note_message(1)
@@ -241,19 +234,19 @@ def test_message_ids_keep_the_newest_in_order_without_repeats(tmp_path: Path) ->
 def test_rows_written_before_are_read_and_extended(tmp_path: Path, engine: Engine) -> None:
     """A row as earlier versions wrote it (spaced JSON, ids in arrival order) still works."""
     path = tmp_path / "sessions.db"
-    store = SessionStore(path)
+    store = SessionStore(path, records=(StoredSession,))
     session = engine.new_session(channel="telegram", role="officer")
     store.db.execute(
         "insert into sessions values (?, ?, ?, ?, ?, ?, ?)",
         ["old", json.dumps(session.to_dict()), "", "2026-11-29T12:00", "[7, 9, 8]", 9, "[1, 2]"])
-    loaded = store.load("old")
+    loaded = store.load_record("old", StoredSession)
     assert loaded is not None
     assert loaded.session == session
     assert (loaded.messages, loaded.active_message, loaded.recent_updates) == ([7, 8, 9], 9, [1, 2])
     assert not loaded.place_changed(), "an unchanged place needs no commit"
     loaded.note_message(10)
-    assert store.save("old", loaded, now=NOON)
-    assert SessionStore(path).load("old").messages == [7, 8, 9, 10]  # type: ignore[union-attr]
+    assert store.save_record("old", loaded, now=NOON)
+    assert SessionStore(path).load_record("old", StoredSession).messages == [7, 8, 9, 10]  # type: ignore[union-attr]
     store.close()
 
 
@@ -263,13 +256,13 @@ def test_the_hour_is_written_when_it_changes(tmp_path: Path, engine: Engine) -> 
     path = tmp_path / "sessions.db"
     store = SessionStore(path)
     stored = StoredSession(engine.new_session(channel="telegram"))
-    store.save("k", stored, now=NOON)
-    store.save("k", stored, now=NOON + timedelta(minutes=20))
+    store.save_record("k", stored, now=NOON)
+    store.save_record("k", stored, now=NOON + timedelta(minutes=20))
     assert _row(path, "k")[3] == "2026-11-29T12:00"  # type: ignore[index]
-    store.save("k", stored, now=NOON + timedelta(hours=2))
+    store.save_record("k", stored, now=NOON + timedelta(hours=2))
     assert _row(path, "k")[3] == "2026-11-29T14:00"  # type: ignore[index]
     assert store.delete("k")
-    store.save("k", stored, now=NOON + timedelta(hours=2, minutes=5))
+    store.save_record("k", stored, now=NOON + timedelta(hours=2, minutes=5))
     assert _row(path, "k")[3] == "2026-11-29T14:00"  # type: ignore[index]
     conn = sqlite3.connect(path)
     indexed = conn.execute("select count(*) from sessions indexed by idx_sessions_last_active "
@@ -286,11 +279,11 @@ def test_checkpoints_run_in_the_background_and_stop_on_close(tmp_path: Path, eng
     store = SessionStore(path, checkpoint_every=0.05)
     (thread,) = [t for t in set(threading.enumerate()) - before if t.name == "sessions-checkpoint"]
     for n in range(200):
-        store.save(f"k{n}", StoredSession(engine.new_session(channel="telegram"), messages=range(n, n + 300)))
+        store.save_record(f"k{n}", StoredSession(engine.new_session(channel="telegram"), messages=range(n, n + 300)))
     deadline = time.monotonic() + 10
     while path.stat().st_size < 200 * 1024 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert path.stat().st_size >= 200 * 1024, "the rows reached the database file"
     store.close()
     assert not thread.is_alive()
-    assert len(SessionStore(path).load("k7").messages) == 300  # type: ignore[union-attr]
+    assert len(SessionStore(path).load_record("k7", StoredSession).messages) == 300  # type: ignore[union-attr]

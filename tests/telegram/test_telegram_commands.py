@@ -29,7 +29,7 @@ def test_commands_are_registered(shared_api: FakeBotApi, shared_bot: BotProcess)
     call = shared_api.wait_for_call("setMyCommands")
     registered = {c["command"]: c["description"] for c in call.params["commands"]}
     assert set(registered) == {"start", "menu", "back", "restart", "emergency", "help", "about",
-                               "glossary", "privacy", "exit", "train", "diagram", "stats"}
+                               "glossary", "privacy", "exit", "train", "diagram", "figures", "stats"}
     assert "admin" in registered["stats"].lower()
     assert [name for name, _ in COMMANDS] == [c["command"] for c in call.params["commands"]]
 
@@ -83,6 +83,21 @@ def test_training_mode_shows_why_notes(user: FakeUser) -> None:
     send(user, "/train", new=2)
     assert ui("training_off") in "\n".join(user.transcript()[-2:])
     assert "Why:" not in keyboard(user).text
+
+
+def test_figures_in_training_mode(user: FakeUser) -> None:
+    """/figures lists the presentation's figures in training mode, /figures 1 shows one with
+    its source; outside training mode it says how to turn training on."""
+    send(user, "/figures")
+    assert "/train" in user.last().text
+    send(user, "/train", new=2)
+    send(user, "/figures")
+    assert "Figures from the training presentation:" in user.last().text
+    assert "Show one with: /figures 1" in user.last().text
+    send(user, "/figures 1")
+    assert "Source: " in user.last().text
+    assert len(user.last().text) <= 4096
+    send(user, "/train", new=2)
 
 
 def test_diagram_of_the_current_flow(user: FakeUser) -> None:

@@ -24,10 +24,10 @@ from tgkit import (
     tap,
 )
 
+from bot.channels.telegram.limits import MAX_CALLBACK_BYTES
 from bot.engine import Engine
-from bot.flows import FlowSet
-from bot.flows.model import Flow, Outcome
-from bot.flows.text import MAX_CALLBACK_BYTES, expand
+from bot.flows import Flow, FlowSet, Outcome
+from bot.flows.text import expand
 
 FLOW_IDS = sorted(SHIPPED.flows)
 

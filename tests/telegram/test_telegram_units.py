@@ -13,10 +13,10 @@ from tgkit import SHIPPED
 from bot.channels.telegram.chats import split_text
 from bot.channels.telegram.config import ConfigError, load_config
 from bot.channels.telegram.extras import mermaid_message
+from bot.channels.telegram.limits import MAX_CALLBACK_BYTES, MAX_LABEL, MAX_TEXT
 from bot.channels.telegram.logs import REDACTED, RedactToken
 from bot.channels.telegram.render import Callback, parse_callback, render_roles, render_turn
 from bot.engine import Engine, Turn
-from bot.flows.text import MAX_CALLBACK_BYTES, MAX_LABEL, MAX_TEXT
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from botapi import BotMessage, Button, FakeBotApi, FakeUser
 
-from bot.flows import FlowSet, load_flows
-from bot.flows.model import Checklist, Flow, Info, Outcome, Question
+from bot.flows import Checklist, Flow, FlowSet, Info, Outcome, Question, load_flows
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "flows"

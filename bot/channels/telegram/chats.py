@@ -5,7 +5,7 @@ live keyboard. The message that was pressed is annotated with the chosen answer 
 its buttons (or, for a checklist tick, is edited in place); a new message carries the next
 step. An update costs one commit if it moved the user and none otherwise; what is only
 bookkeeping (which message is live, which to delete on /exit) is staged and goes with the
-next commit (see ``bot.engine.store``). Nothing here logs or stores a user id, name or
+next commit (see docs/sessions.md). Nothing here logs or stores a user id, name or
 anything typed.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape as html_escape
@@ -21,6 +20,7 @@ from html import escape as html_escape
 from telegram import Bot, Message, Update
 
 from bot.channels.telegram.config import Config
+from bot.channels.telegram.limits import MAX_TEXT
 from bot.channels.telegram.render import (
     Rendered,
     answered_text,
@@ -29,15 +29,16 @@ from bot.channels.telegram.render import (
     render_turn,
 )
 from bot.channels.telegram.send import edit_quietly, send, unkey_quietly
-from bot.engine import Engine, FlowEvent, Listener, Session, Turn
-from bot.engine.store import SessionStore, StoredSession
+from bot.channels.telegram.stored import ChatRecord
+from bot.engine import Engine, FlowEvent, Session, Turn
+from bot.engine.store import SessionStore
+from bot.stats import Recorder
 
 __all__ = ["CHANNEL", "Chat", "Services", "open_chat", "split_text", "update_kind"]
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-SWEEP_EVERY = 600.0
 RENDER_CACHE = 2048
 
 
@@ -48,8 +49,7 @@ class Services:
     engine: Engine
     store: SessionStore
     config: Config
-    recorder: Listener | None = None
-    last_sweep: float = field(default=0.0)
+    recorder: Recorder
     events: int = field(default=0)
     """How many engine events so far: an update that caused one is always committed."""
     rendered: dict[object, Rendered] = field(default_factory=dict)
@@ -82,14 +82,11 @@ class Services:
         """An interface text from ``flows/ui.yaml``."""
         return self.engine.ui(key)
 
-    def sweep(self, *, force: bool = False) -> None:
-        """Expire inactive sessions, at most every few minutes unless forced."""
-        now = time.monotonic()
-        if force or now - self.last_sweep >= SWEEP_EVERY:
-            self.last_sweep = now
-            expired = self.store.sweep(self.engine)
-            if expired:
-                log.info("expired %d inactive session(s)", expired)
+    def sweep(self) -> None:
+        """Expire inactive sessions (the JobQueue calls this every ``SWEEP_EVERY`` seconds)."""
+        expired = self.store.sweep(self.engine)
+        if expired:
+            log.info("expired %d inactive session(s)", expired)
 
 
 def update_kind(update: object) -> str:
@@ -120,7 +117,7 @@ def _pieces(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def split_text(text: str, limit: int = 4096) -> list[str]:
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Split long text into messages at paragraph (else line) breaks, each within the limit."""
     chunks: list[str] = []
     current: str | None = None
@@ -140,7 +137,7 @@ def split_text(text: str, limit: int = 4096) -> list[str]:
 class Chat:
     """A private chat's session for the length of one update."""
 
-    def __init__(self, services: Services, bot: Bot, chat_id: int, key: str, stored: StoredSession,
+    def __init__(self, services: Services, bot: Bot, chat_id: int, key: str, stored: ChatRecord,
                  kind: str, notice: str | None = None) -> None:
         self.services = services
         self.bot = bot
@@ -170,17 +167,17 @@ class Chat:
     def save(self) -> None:
         """Make the user's place durable before a reply: one commit if it changed, the chat is
         new or the update was counted in the statistics; otherwise the row is only staged, to
-        go with the next commit (see ``bot.engine.store``)."""
+        go with the next commit (see docs/sessions.md)."""
         store = self.services.store
         if self.services.events != self.events or self.stored.place_changed():
             self.events = self.services.events
-            store.save(self.key, self.stored)
+            store.save_record(self.key, self.stored)
         else:
             store.stage(self.key, self.stored)
 
     def note_sent(self, message: Message, *, live: bool = False) -> None:
         """Bookkeeping after a reply went out: the message (and, if ``live``, that it carries
-        the live keyboard) is staged, never committed on its own (see ``bot.engine.store``)."""
+        the live keyboard) is staged, never committed on its own (see docs/sessions.md)."""
         if live:
             self.stored.active_message = message.message_id
         self.stored.note_message(message.message_id)
@@ -249,10 +246,9 @@ def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
     chat = update.effective_chat
     if chat is None or chat.type != "private":
         return None
-    services.sweep()
     store, engine = services.store, services.engine
     key = store.key(CHANNEL, chat.id)
-    stored = store.load(key)
+    stored = store.load_record(key, ChatRecord)
     kind = update_kind(update)
     if stored is not None and stored.seen(update.update_id):
         log.info("update skipped kind=%s: already handled", kind)
@@ -261,10 +257,10 @@ def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
     notice, arrived = None, None
     if stored is not None and store.is_expired(stored):
         engine.abandon(stored.session)
-        stored = StoredSession(engine.new_session(channel=CHANNEL), messages=stored.messages)
+        stored = ChatRecord(engine.new_session(channel=CHANNEL), messages=stored.messages)
         notice = services.ui("expired")
     elif stored is None:
-        stored = StoredSession(engine.new_session(channel=CHANNEL))
+        stored = ChatRecord(engine.new_session(channel=CHANNEL))
     else:
         arrived = engine.resume(stored.session)
         notice = arrived.notice

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.engine.store import DEFAULT_TTL, ttl_from_env
+from bot.stats.schema import DB_ENV, default_db_path
 
 __all__ = [
     "ADMINS_ENV",
@@ -27,7 +28,7 @@ __all__ = [
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
 BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
-STATS_DB_ENV = "REFERRAL_BOT_DB"
+STATS_DB_ENV = DB_ENV
 SESSIONS_DB_ENV = "REFERRAL_BOT_SESSIONS_DB"
 ADMINS_ENV = "REFERRAL_BOT_ADMINS"
 RATE_ENV = "REFERRAL_BOT_MAX_RATE"
@@ -40,22 +41,14 @@ class ConfigError(ValueError):
     """A setting is missing or wrong. The message never contains the token."""
 
 
-def _default_stats_db() -> Path:
-    try:
-        from bot.stats import default_db_path
-    except ImportError:  # statistics not installed: the documented default
-        return Path(os.environ.get(STATS_DB_ENV) or "data/stats.db")
-    return Path(default_db_path())
-
-
 @dataclass(frozen=True, slots=True)
 class Config:
     """Everything ``referral-bot run`` needs, already checked."""
 
     token: str = field(repr=False)
     base_url: str | None = None
-    stats_db: Path = Path("data/stats.db")
-    sessions_db: Path = Path("data/sessions.db")
+    stats_db: Path = field(default_factory=default_db_path)
+    sessions_db: Path = field(default_factory=lambda: sessions_db_path())
     admins: frozenset[int] = frozenset()
     session_ttl: timedelta = DEFAULT_TTL
     max_rate: float = 30.0
@@ -122,7 +115,7 @@ def sessions_db_path(environ: Mapping[str, str] | None = None) -> Path:
     raw = env.get(SESSIONS_DB_ENV, "").strip()
     if raw:
         return Path(raw)
-    stats_db = Path(env[STATS_DB_ENV]) if env.get(STATS_DB_ENV) else _default_stats_db()
+    stats_db = Path(env[STATS_DB_ENV]) if env.get(STATS_DB_ENV) else default_db_path()
     return stats_db.with_name("sessions.db")
 
 
@@ -139,7 +132,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """
     env = os.environ if environ is None else environ
     token = _token(env)
-    stats_db = Path(env[STATS_DB_ENV]) if env.get(STATS_DB_ENV) else _default_stats_db()
+    stats_db = Path(env[STATS_DB_ENV]) if env.get(STATS_DB_ENV) else default_db_path()
     sessions_db = sessions_db_path(env)
     try:
         ttl = ttl_from_env(env)

@@ -1,7 +1,6 @@
-"""The informational commands: the /help text (/about is in ``words``), /diagram and the admin-only /stats.
+"""The informational commands: /help and /about texts, /diagram, /figures and the admin-only /stats.
 
-The diagram and statistics modules are imported lazily, so the bot runs (and says so
-politely) even where they or their optional packages are missing.
+Diagrams need the optional graphviz packages: without them /diagram sends Mermaid text.
 """
 
 from __future__ import annotations
@@ -15,17 +14,21 @@ from pathlib import Path
 from telegram.error import TelegramError
 
 from bot.channels.telegram.chats import Chat
+from bot.channels.telegram.limits import MAX_CAPTION, MAX_TEXT
 from bot.channels.telegram.send import retrying
 from bot.engine import Engine
+from bot.figures import figures_reply
+from bot.stats import ChartUnavailable, StatsError, build_report, render_chart, summary_text
 
 __all__ = [
     "ADMIN_ONLY",
     "DIAGRAM_NO_FLOW",
     "DIAGRAM_UNAVAILABLE",
-    "STATS_UNAVAILABLE",
+    "FIGURES_TRAINING_ONLY",
     "help_text",
     "mermaid_message",
     "send_diagram",
+    "send_figures",
     "send_stats",
 ]
 
@@ -33,10 +36,9 @@ log = logging.getLogger(__name__)
 
 # Telegram-only operator texts (not guidance): who may use /stats, and /diagram's limits.
 ADMIN_ONLY = "Sorry, /stats is only for the bot's administrators."
-STATS_UNAVAILABLE = "Statistics are not available on this server."
+FIGURES_TRAINING_ONLY = "The presentation's figures are for training: send /train first, then /figures."
 DIAGRAM_NO_FLOW = "Open a guide first; /diagram then shows the guide with your step marked."
 DIAGRAM_UNAVAILABLE = "Diagrams are not available on this server."
-MAX_CAPTION = 1024
 
 
 def help_text(engine: Engine) -> str:
@@ -44,7 +46,7 @@ def help_text(engine: Engine) -> str:
     return engine.ui("help")
 
 
-def mermaid_message(source: str, limit: int = 4096) -> str:
+def mermaid_message(source: str, limit: int = MAX_TEXT) -> str:
     """Mermaid source as an HTML ``<pre>`` block within Telegram's limit, cut at a line."""
     opening, closing, cut = '<pre><code class="language-mermaid">', "</code></pre>", "\n…"
     room = limit - len(opening) - len(closing)
@@ -86,22 +88,14 @@ async def send_stats(chat: Chat, *, is_admin: bool) -> None:
     if not is_admin:
         await chat.say(ADMIN_ONLY)
         return
-    try:
-        from bot.stats import ChartUnavailable, StatsError, build_report, render_chart, summary_text
-    except ImportError:
-        await chat.say(STATS_UNAVAILABLE)
-        return
-    recorder = chat.services.recorder
-    flush = getattr(recorder, "flush", None)
-    if callable(flush):
-        await asyncio.to_thread(flush)
+    await asyncio.to_thread(chat.services.recorder.flush)
     path = chat.services.config.stats_db
     try:
         report = await asyncio.to_thread(build_report, path)
     except StatsError as exc:
         await chat.say(str(exc))
         return
-    await chat.say(summary_text(report))
+    await chat.say(summary_text(report, limit=MAX_TEXT))
     with tempfile.TemporaryDirectory() as folder:
         png = Path(folder) / "stats.png"
         try:
@@ -115,3 +109,12 @@ async def send_stats(chat: Chat, *, is_admin: bool) -> None:
             log.warning("the statistics chart could not be sent")
             return
     chat.note_sent(message)
+
+
+async def send_figures(chat: Chat, argument: str) -> None:
+    """The training presentation's figures (the list, or one by number or id), in training mode."""
+    if not chat.session.training:
+        await chat.say(FIGURES_TRAINING_ONLY)
+        return
+    text = await asyncio.to_thread(figures_reply, argument, command="/figures", limit=MAX_TEXT)
+    await chat.say(text)

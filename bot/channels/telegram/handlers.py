@@ -15,12 +15,12 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram.chats import CHANNEL, Chat, Services, open_chat, update_kind
-from bot.channels.telegram.extras import help_text, send_diagram, send_stats
-from bot.channels.telegram.render import fit, parse_callback, render_turn
+from bot.channels.telegram.extras import help_text, send_diagram, send_figures, send_stats
+from bot.channels.telegram.render import fit, parse_callback, render_turn, starts_flows
 from bot.channels.telegram.send import delete_quietly, retrying
 from bot.channels.telegram.words import send_about, send_glossary, send_sources, send_step_terms
 from bot.engine import Session, Turn
-from bot.engine.machine import DONE
+from bot.flows.kinds import DONE
 from bot.flows.model import ROLES
 
 __all__ = ["EMERGENCY_TEXT", "Handlers"]
@@ -186,6 +186,11 @@ class Handlers:
         if chat := self._open(update, context):
             await send_diagram(chat)
 
+    async def figures(self, update: Update, context: Context) -> None:
+        """/figures [N|ID]: the training presentation's figures, in training mode."""
+        if chat := self._open(update, context):
+            await send_figures(chat, " ".join(context.args or []))
+
     async def stats(self, update: Update, context: Context) -> None:
         """/stats: the anonymised usage summary and chart, for administrators only."""
         chat = self._open(update, context)
@@ -255,11 +260,11 @@ class Handlers:
         if chat.on_role_screen():
             return None
         ids = {option.id for option in now.options}
-        if callback.kind == "flow" and now.kind in ("menu", "outcome") and callback.value in ids:
+        if callback.kind == "flow" and starts_flows(now) and callback.value in ids:
             return engine.choose(session, callback.value), False
-        if callback.kind == "answer" and now.kind not in ("menu", "outcome") \
+        if callback.kind == "answer" and not starts_flows(now) \
                 and callback.state == now.state and callback.value in ids:
-            tick = now.kind == "checklist" and callback.value != DONE
+            tick = now.selected is not None and callback.value != DONE
             return engine.choose(session, callback.value), tick
         return None
 
@@ -294,8 +299,15 @@ class Handlers:
             await chat.say(self.services.ui("non_text"))
 
     async def error(self, update: object, context: Context) -> None:
-        """Log the failure without personal data and point the user to 999 or 101."""
+        """Log the failure without personal data and point the user to 999 or 101.
+
+        PTB's ``run_polling`` hands failed polls here with no update: those are logged as a
+        retry, as Telegram being briefly unreachable is no error of the bot's.
+        """
         error = context.error
+        if update is None and isinstance(error, TelegramError):
+            log.warning("polling for updates failed (%s); retrying", error.__class__.__name__)
+            return
         frames = ""
         if error is not None and error.__traceback__ is not None:
             frames = " < ".join(f"{f.name}:{f.lineno}" for f in traceback.extract_tb(error.__traceback__)[-4:])

@@ -1,9 +1,8 @@
 """Turn an engine turn into one Telegram message: plain text plus an inline keyboard.
 
-Callback data is short and fixed: ``a:STATE:OPTION`` for answers (valid only while the user
-is on STATE), ``f:FLOW`` to start a flow, ``n:back|restart|emergency|menu`` for navigation,
-``r:ROLE`` for the role choice, ``g:STATE`` for the step's glossary terms and ``s:FLOW`` for
-a flow's sources. Every value is at most 64 bytes.
+Callback data is short and fixed (``bot.channels.telegram.limits``): ``a:STATE:OPTION`` for
+answers, ``f:FLOW`` to start a flow, ``n:back|restart|emergency|menu`` for navigation and
+``r:ROLE`` for the role choice. Every value is at most 64 bytes.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.telegram.limits import MAX_CALLBACK_BYTES, MAX_LABEL, MAX_TEXT, answer_callback, flow_callback
 from bot.engine import Turn, TurnOption, TurnSignpost
 from bot.flows.model import ROLES
-from bot.flows.text import MAX_CALLBACK_BYTES, MAX_LABEL, MAX_TEXT, answer_callback, flow_callback
 
 __all__ = [
     "NAV",
@@ -32,13 +31,13 @@ __all__ = [
     "render_roles",
     "render_turn",
     "role_callback",
+    "starts_flows",
 ]
 
 Ui = Callable[[str], str]
 
 NAV_BACK, NAV_RESTART, NAV_EMERGENCY, NAV_MENU = "n:back", "n:restart", "n:emergency", "n:menu"
 NAV = {NAV_BACK: "back", NAV_RESTART: "restart", NAV_EMERGENCY: "emergency", NAV_MENU: "menu"}
-FLOW_KINDS = ("question", "checklist", "info", "outcome")
 TICKED, UNTICKED = "✅ ", "☐ "
 SHORT_LABEL = 14
 
@@ -100,6 +99,11 @@ def _label(text: str) -> str:
     return fit(" ".join(text.split()), MAX_LABEL) or "…"
 
 
+def starts_flows(turn: Turn) -> bool:
+    """True when the turn's options are flows to start (the menu, an outcome's next guides)."""
+    return turn.kind == "menu" or turn.outcome is not None
+
+
 def _signpost_lines(signposts: Sequence[TurnSignpost], ui: Ui) -> str:
     lines = []
     for s in signposts:
@@ -119,7 +123,7 @@ def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton
 
 
 def _option_button(turn: Turn, option: TurnOption) -> InlineKeyboardButton:
-    if turn.kind in ("menu", "outcome"):
+    if starts_flows(turn):
         return InlineKeyboardButton(_label(option.label), callback_data=flow_callback(option.id))
     label = option.label
     if turn.selected is not None and option.id != "done":
@@ -131,14 +135,14 @@ def _nav_rows(turn: Turn, ui: Ui) -> list[list[InlineKeyboardButton]]:
     emergency = InlineKeyboardButton(_label(ui("emergency_label")), callback_data=NAV_EMERGENCY)
     if turn.kind == "emergency":
         return [[InlineKeyboardButton(_label(ui("menu_label")), callback_data=NAV_MENU)]]
-    if turn.kind not in FLOW_KINDS:
+    if turn.kind == "menu":
         return [[emergency]]
     rows = [[
         InlineKeyboardButton(_label(ui("back_label")), callback_data=NAV_BACK),
         InlineKeyboardButton(_label(ui("restart_label")), callback_data=NAV_RESTART),
         emergency,
     ]]
-    if turn.kind == "outcome":
+    if turn.outcome is not None:
         rows.append([InlineKeyboardButton(_label(ui("menu_label")), callback_data=NAV_MENU)])
     return rows
 
