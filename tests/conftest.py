@@ -154,3 +154,21 @@ def demo_dir(tmp_path: Path) -> Path:
 def demo_engine(demo_dir: Path) -> Engine:
     """An engine on the fixture flows."""
     return Engine(load_flows(demo_dir))
+
+
+NATIONS = ROOT / "tests" / "fixtures" / "nations"
+PROFILE = ROOT / "tests" / "fixtures" / "local.yaml"
+
+
+@pytest.fixture
+def nation_dir(tmp_path: Path) -> Path:
+    """Issue 13's fixture folder: two flows with a nation question, a small directory, a glossary
+    and the shipped interface texts."""
+    import shutil
+
+    folder = tmp_path / "nations"
+    folder.mkdir()
+    shutil.copy(FLOWS / "ui.yaml", folder / "ui.yaml")
+    for path in NATIONS.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    return folder
