@@ -47,6 +47,21 @@ def _read(path: Path) -> Any:
         return yaml.safe_load(handle)
 
 
+def _glossary(path: Path) -> re.Pattern[str] | None:
+    """One pattern matching any glossary term or alias as a whole word (a step that uses one
+    gets the "What do these words mean?" button, as in the real bot)."""
+    if not path.is_file():
+        return None
+    spellings: set[str] = set()
+    for entry in _read(path)["terms"]:
+        for word in [entry["term"], *entry.get("aliases", [])]:
+            spellings.add(word)
+            if word[:1].islower():
+                spellings.add(word[0].upper() + word[1:])
+    alternatives = "|".join(re.escape(w) for w in sorted(spellings, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
+
+
 class BaselineFlow:
     """One flow file and its folder's directory and interface texts, rendered like the real bot."""
 
@@ -61,8 +76,9 @@ class BaselineFlow:
         self.ui: dict[str, str] = _read(flows_dir / "ui.yaml")["texts"]
         self.titles: dict[str, str] = {}
         for path in flows_dir.glob("*.yaml"):
-            if path.name not in ("signposts.yaml", "ui.yaml"):
+            if path.name not in ("signposts.yaml", "ui.yaml", "glossary.yaml"):
                 self.titles[path.stem] = str(_read(path).get("title", path.stem))
+        self.glossary = _glossary(flows_dir / "glossary.yaml")
 
     def expand(self, text: str) -> str:
         """Fill ``{phone:ID}`` and ``{name:ID}`` from the directory."""
@@ -95,9 +111,7 @@ class BaselineFlow:
     def render(self, state_id: str, selected: list[str] | None = None) -> tuple[str, InlineKeyboardMarkup]:
         """The message for a state: text, services, then options, web links and navigation."""
         state = self.states[state_id]
-        text = self.expand(state["text"])
-        if state.get("review_note"):
-            text += f"\n\n{self.text('review_flag')} {state['review_note']}"
+        text = self.expand(state["text"])  # review notes are for training mode only
         parts = [text]
         signposts = [self.signposts[s] for s in state.get("signposts", [])]
         if signposts:
@@ -106,8 +120,6 @@ class BaselineFlow:
                 lines.append(f"📞 {s['name']}: {s['phone']}" if s.get("phone") else f"📍 {s['name']}")
                 if s.get("how"):
                     lines.append(f"    {s['how']}")
-                if s.get("review_note"):
-                    lines.append(f"    {self.text('review_flag')} {s['review_note']}")
             parts.append("\n".join(lines))
         outcome = state["kind"] == "outcome"
         buttons = []
@@ -121,6 +133,10 @@ class BaselineFlow:
         short = 1 < len(buttons) <= 3 and all(len(b.text) <= 14 for b in buttons)
         rows = [buttons] if short else [[b] for b in buttons]
         rows += [[InlineKeyboardButton(_label(f"🌐 {s['name']}"), url=s["url"])] for s in signposts if s.get("url")]
+        words = [text, *(label for _, label in self.options(state))]
+        words += [part for s in signposts for part in (s["name"], s.get("how")) if part]
+        if self.glossary is not None and any(self.glossary.search(w) for w in words):
+            rows.append([InlineKeyboardButton(_label(self.text("glossary_label")), callback_data=f"g:{state_id}")])
         rows.append([
             InlineKeyboardButton(_label(self.text("back_label")), callback_data="n:back"),
             InlineKeyboardButton(_label(self.text("restart_label")), callback_data="n:restart"),

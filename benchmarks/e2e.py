@@ -178,7 +178,7 @@ def measure_e2e(ctx: Context, flowset: FlowSet) -> Results:
     """Updates/s, p50 and p99 (ms) through the real bot and the baseline, and their ratio."""
     if FLOW not in flowset.flows:
         raise BenchmarkError(f"the end-to-end measure walks the '{FLOW}' flow, which is not in {ctx.flows_dir}.")
-    walk = longest_walk(flowset.flows[FLOW])
+    walk = longest_walk(flowset.flows[FLOW], avoid_remembered=True)
     errors = _ErrorCount()
     logging.getLogger().addHandler(errors)
     try:
@@ -236,7 +236,7 @@ def measure_bot_memory(ctx: Context, flowset: FlowSet) -> Results:
     """Memory each bot keeps per chat, with ``n`` chats each one tap into the flow."""
     if FLOW not in flowset.flows:
         raise BenchmarkError(f"the end-to-end measure walks the '{FLOW}' flow, which is not in {ctx.flows_dir}.")
-    walk = longest_walk(flowset.flows[FLOW])
+    walk = longest_walk(flowset.flows[FLOW], avoid_remembered=True)
     count = ctx.sizes.bot_chats
     real = asyncio.run(_bot_memory(_real_bot(ctx, flowset, walk, "memory"), count))
     baseline = asyncio.run(_bot_memory(_baseline_bot(ctx, walk), count))

@@ -23,7 +23,11 @@ CHUNKS = 8
 
 
 def engine_walk(engine: Engine, session: Session, walk: Walk, out: list[int]) -> None:
-    """Start the walk's flow, then time every ``choose`` (ns) into ``out``."""
+    """Start the walk's flow, then time every ``choose`` (ns) into ``out``.
+
+    Remembered answers (#13) are forgotten first, so every walk asks what the floor asks.
+    """
+    session.facts.clear()
     engine.start(session, walk.flow)
     choose = engine.choose
     clock = time.perf_counter_ns

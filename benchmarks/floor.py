@@ -35,9 +35,7 @@ def compile_floor(engine: Engine, flow: Flow) -> Table:
     signposts = engine.flowset.signposts
     table: Table = {}
     for state in flow.states.values():
-        text = expand(state.text, signposts)
-        if state.review_note:
-            text += f"\n\n{engine.ui('review_flag')} {state.review_note}"
+        text = expand(state.text, signposts)  # review notes are for training mode only (#13)
         node: dict[str, Any] = {"text": text, "checklist": False, "next": {}}
         if isinstance(state, Question):
             node["options"] = [(o.id, o.label) for o in state.options]

@@ -71,10 +71,14 @@ def edges(flow: Flow) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
     return graph
 
 
-def longest_walk(flow: Flow) -> Walk:
-    """The longest simple path from the start to an outcome (most states, then most choices)."""
+def longest_walk(flow: Flow, *, avoid_remembered: bool = False) -> Walk:
+    """The longest simple path from the start to an outcome (most states, then most choices).
+
+    With ``avoid_remembered``, walks through fewer remembered questions (#13) come first: a
+    chat that walks the flow again after Start again skips those, so its presses would differ.
+    """
     graph = edges(flow)
-    best: tuple[tuple[int, int], list[str], list[tuple[str, str]]] = ((-1, -1), [], [])
+    best: tuple[tuple[int, int, int], list[str], list[tuple[str, str]]] = ((-1_000, -1, -1), [], [])
     budget = [MAX_SEARCH]
 
     def visit(state_id: str, seen: list[str], choices: list[tuple[str, str]]) -> None:
@@ -83,7 +87,9 @@ def longest_walk(flow: Flow) -> Walk:
         if budget[0] < 0:
             return
         if isinstance(flow.states[state_id], Outcome):
-            score = (len(seen), len(choices))
+            remembered = sum(1 for s in seen if getattr(flow.states[s], "remember", None)) \
+                if avoid_remembered else 0
+            score = (-remembered, len(seen), len(choices))
             if score > best[0]:
                 best = (score, list(seen), list(choices))
             return
@@ -97,7 +103,7 @@ def longest_walk(flow: Flow) -> Walk:
             seen.pop()
 
     visit(flow.start, [flow.start], [])
-    if best[0][0] < 0:
+    if best[0][1] < 0:
         raise BenchmarkError(f"flow '{flow.id}' has no path from its start to an outcome; "
                              "run 'referral-bot validate' and fix the flow.")
     return Walk(flow.id, tuple(best[1]), tuple(best[2]))

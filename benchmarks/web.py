@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import httpx2
 
 from benchmarks.core import ROOT, BenchmarkError, Context, Results, median, percentile
-from bot.flows import Checklist, FlowSet, Info, Outcome, Question
+from bot.flows import Checklist, Flow, FlowSet, Info, Outcome, Question
 
 __all__ = ["measure_web"]
 
@@ -154,6 +154,26 @@ def _answer(state: Question | Checklist | Info, rng: random.Random) -> tuple[lis
     return [], state.next
 
 
+def _known(flow: Flow, state_id: str, facts: dict[str, str]) -> str:
+    """Where the server shows ``state_id``: questions whose ``remember`` fact this browser's
+    conversation already answered are skipped (#13: the nation is asked once), as the engine does."""
+    for _ in range(len(flow.states)):
+        state = flow.states[state_id]
+        fact = getattr(state, "remember", None)
+        value = facts.get(fact) if fact is not None else None
+        option = next((o for o in getattr(state, "options", ()) if o.id == value), None)
+        if option is None:
+            return state_id
+        state_id = option.next
+    return state_id
+
+
+def _remember(state: Question | Checklist | Info, fields: list[tuple[str, str]], facts: dict[str, str]) -> None:
+    fact = getattr(state, "remember", None)
+    if fact is not None:
+        facts[fact] = dict(fields)["answer"]
+
+
 async def _walker(number: int, url: str, flowset: FlowSet, tally: Tally, *, steps: int | None,
                   until: float | None, rng: random.Random, check: bool = True, label: str = "") -> None:
     """One browser: walk random paths until ``steps`` steps were taken or the clock passes ``until``."""
@@ -174,9 +194,10 @@ async def _walk(number: int, url: str, flowset: FlowSet, tally: Tally, *, steps:
             tally.server_errors += 1
             return
         csrf, taken = found.group(1), 0
+        facts: dict[str, str] = {}
         while (steps is None or taken < steps) and (until is None or time.monotonic() < until):
             flow = rng.choice(flows)
-            expected = flow.start
+            expected = _known(flow, flow.start, facts)
             status, headers, _ = await browser.request("POST", f"/flows/{flow.id}", f"csrf={csrf}&continue=start")
             while True:
                 if status >= 500:
@@ -196,6 +217,8 @@ async def _walk(number: int, url: str, flowset: FlowSet, tally: Tally, *, steps:
                 if isinstance(state, Outcome) or (steps is not None and taken >= steps):
                     break
                 fields, expected = _answer(state, rng)  # type: ignore[arg-type]
+                _remember(state, fields, facts)  # type: ignore[arg-type]
+                expected = _known(flow, expected, facts)
                 form = "&".join(f"{k}={v}" for k, v in [("csrf", csrf), ("continue", "continue"), *fields])
                 status, headers, _ = await browser.request("POST", f"/flows/{flow.id}/{state.id}", form)
                 tally.latencies.append(time.perf_counter() - started)

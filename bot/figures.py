@@ -9,13 +9,14 @@ plain-text tables that always name their source and fit the channel's message li
 from __future__ import annotations
 
 import csv
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.paths import default_figures_dir
 
 __all__ = [
     "INDEX_FILE",
@@ -102,17 +103,6 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
     rule = "  ".join("-" * w for w in widths)
     return [line(cells[0]), rule, *(line(row) for row in cells[1:])]
-
-
-def default_figures_dir() -> Path:
-    """``REFERRAL_BOT_FIGURES``, else ``data/figures`` here or beside the package."""
-    configured = os.environ.get("REFERRAL_BOT_FIGURES")
-    if configured:
-        return Path(configured)
-    here = Path("data") / "figures"
-    if (here / INDEX_FILE).is_file():
-        return here
-    return Path(__file__).resolve().parents[1] / "data" / "figures"
 
 
 def _read_csv(path: Path, where: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:

@@ -1,6 +1,7 @@
 """Story tests: scripted conversations (``flows/stories/<flow_id>.yaml``) that must reach a
 given outcome. The format is in docs/content.md; :func:`load_stories` and :func:`run_story`
-are a stable API (trainers use the stories as demo paths).
+are a stable API (trainers use the stories as demo paths). A story's optional ``facts``, such
+as ``{nation: scotland}``, are remembered answers it starts with (flows/README.md).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bot.engine import Engine, Turn
 from bot.flows import Mark, Problem
+from bot.flows.facts import FACTS
 from bot.flows.model import AUDIENCES
 from bot.flows.reader import Reader, unique
 from bot.flows.yamlsafe import compose_file
@@ -20,7 +22,7 @@ __all__ = ["STORY_CHANNEL", "Story", "StoryError", "StoryResult", "load_stories"
 
 STORY_CHANNEL = "story"
 _REQUIRED = ("id", "title", "choices", "outcome")
-_OPTIONAL = ("audience", "says")
+_OPTIONAL = ("audience", "says", "facts")
 _NOWHERE = Mark("<story>", 1, 1)
 
 
@@ -36,6 +38,7 @@ class Story:
     says: tuple[str, ...] = ()
     audience: str | None = None
     mark: Mark = _NOWHERE
+    facts: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -86,6 +89,26 @@ def _texts(reader: Reader, node: Node | None, what: str, *, allow_empty: bool) -
     return tuple(values)
 
 
+def _facts(reader: Reader, node: Node | None, label: str) -> tuple[tuple[str, str], ...] | None:
+    """``facts: {nation: wales}``: known facts and allowed values only (None when broken)."""
+    if node is None:
+        return ()
+    fields = reader.mapping(node, f"the facts of {label}", (), tuple(FACTS))
+    if fields is None:
+        return None
+    found = []
+    for fact, value_node in fields.items():
+        value = reader.text(value_node, f"the fact '{fact}'")
+        if value is not None and value not in FACTS[fact]:
+            reader.error(value_node, f"'{value}' is not a value of the fact '{fact}'.",
+                         f"use one of {', '.join(FACTS[fact])}.")
+            return None
+        if value is None:
+            return None
+        found.append((fact, value))
+    return tuple(found)
+
+
 def _story(reader: Reader, node: Node, flow_id: str) -> tuple[Story, Node] | None:
     known_id = _peek_id(node)
     label = f"story '{known_id}'" if known_id else "a story"
@@ -102,9 +125,10 @@ def _story(reader: Reader, node: Node, flow_id: str) -> tuple[Story, Node] | Non
         reader.error(fields["audience"], f"{label} has unknown audience '{audience}'.",
                      f"use one of {', '.join(AUDIENCES)}, or leave it out.")
         audience = None
-    if story_id is None or title is None or outcome is None or not choices:
+    facts = _facts(reader, fields.get("facts"), label)
+    if story_id is None or title is None or outcome is None or not choices or facts is None:
         return None
-    story = Story(flow_id, story_id, title, choices, outcome, says, audience, reader.mark(node))
+    story = Story(flow_id, story_id, title, choices, outcome, says, audience, reader.mark(node), facts)
     return story, node
 
 
@@ -169,6 +193,7 @@ def run_story(engine: Engine, story: Story) -> StoryResult:
         outcomes = ", ".join(o.id for o in flow.outcomes())
         failures.append(f"'{story.outcome}' is not an outcome of flow '{flow.id}'; outcomes are: {outcomes}")
     session = engine.new_session(channel=STORY_CHANNEL, role=story.audience)
+    session.facts.update(dict(story.facts))
     if story.audience is not None and story.audience not in flow.audience:
         failures.append(f"flow '{flow.id}' is not offered to audience '{story.audience}'; "
                         f"its audience is: {', '.join(flow.audience)}")

@@ -159,10 +159,13 @@ def test_training_mode_shows_why_and_source(demo_engine: Engine) -> None:
     assert plain.text == "Is anyone in danger?"
 
 
-def test_review_notes_are_always_visible(demo_engine: Engine) -> None:
+def test_review_notes_are_shown_only_in_training_mode(demo_engine: Engine) -> None:
     session = demo_engine.new_session()
     demo_engine.start(session, "demo")
-    text = demo_engine.choose(session, "no").text
+    assert demo_engine.choose(session, "no").text == "Tick what you have seen."
+    training = demo_engine.new_session(training=True)
+    demo_engine.start(training, "demo")
+    text = demo_engine.choose(training, "no").text
     assert text == "Tick what you have seen.\n\nCheck before relying on this: This list is not complete."
 
 

@@ -60,6 +60,19 @@ def test_writes_an_index_a_page_per_flow_and_the_figures(handbook: Handbook, flo
     assert FIGURES_FILE in links
 
 
+def test_the_index_has_the_glossary(handbook: Handbook, flowset: FlowSet) -> None:
+    """Issue 13: every glossary term with its meaning, definition and source."""
+    assert flowset.glossary is not None
+    index = parse(handbook.folder / "index.html")
+    section = next(e for e in index.iter("dl") if e.get("class") == "glossary")
+    terms = [text_of(dt) for dt in section.iter("dt")]
+    assert len(terms) == len(flowset.glossary.terms)
+    nrm = flowset.glossary.lookup("NRM")
+    assert nrm is not None
+    assert any(t.startswith(f"NRM ({nrm.meaning})") for t in terms)
+    assert {a.get("href") for a in section.iter("a")} == {t.source for t in flowset.glossary.terms}
+
+
 def test_every_page_is_strict_html5_with_a_print_stylesheet(handbook: Handbook) -> None:
     for path in handbook.files:
         tree = parse(path)
@@ -70,6 +83,7 @@ def test_every_page_is_strict_html5_with_a_print_stylesheet(handbook: Handbook) 
 def test_pages_need_no_network(handbook: Handbook, flowset: FlowSet) -> None:
     allowed = {s.url for f in flowset.flows.values() for s in f.sources}
     allowed |= {s.url for s in flowset.signposts.values() if s.url}
+    allowed |= {t.source for t in flowset.glossary.terms} if flowset.glossary else set()  # issue 13
     for path in handbook.files:
         tree = parse(path)
         for tag in ("script", "link", "img", "iframe", "object", "embed", "base"):

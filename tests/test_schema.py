@@ -14,7 +14,7 @@ import yaml
 from tests.conftest import FIXTURE_FLOWS, FLOWS
 
 SCHEMA = json.loads((FLOWS / "schema.json").read_text(encoding="utf-8"))
-FLOW_FILES = sorted(p for p in FLOWS.glob("*.yaml") if p.name not in ("signposts.yaml", "ui.yaml"))
+FLOW_FILES = sorted(p for p in FLOWS.glob("*.yaml") if p.name not in ("signposts.yaml", "ui.yaml", "glossary.yaml"))
 
 
 def as_json(value: Any) -> Any:
@@ -37,7 +37,11 @@ def test_the_schema_is_a_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-@pytest.mark.parametrize("path", [*FLOW_FILES, *sorted(FIXTURE_FLOWS.glob("*.yaml"))], ids=lambda p: p.name)
+NATION_FLOWS = [FIXTURE_FLOWS.parent / "nations" / name for name in ("where.yaml", "nation_first.yaml")]
+
+
+@pytest.mark.parametrize("path", [*FLOW_FILES, *sorted(FIXTURE_FLOWS.glob("*.yaml")), *NATION_FLOWS],
+                         ids=lambda p: p.name)
 def test_every_flow_passes_the_schema(path: Path) -> None:
     assert errors(yaml.safe_load(path.read_text(encoding="utf-8"))) == []
 
@@ -68,3 +72,33 @@ def test_a_state_of_unknown_shape_is_refused() -> None:
     flow = yaml.safe_load(FLOW_FILES[0].read_text(encoding="utf-8"))
     flow["states"][0]["kind"] = "ending"
     assert errors(flow)
+
+
+# -- issue 13: the glossary and local profile schemas --------------------------------------------
+
+
+def _schema_errors(schema_file: str, document: Any) -> list[str]:
+    schema = json.loads((FLOWS / schema_file).read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return sorted(e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(as_json(document)))
+
+
+def test_the_glossary_passes_its_schema() -> None:
+    glossary = yaml.safe_load((FLOWS / "glossary.yaml").read_text(encoding="utf-8"))
+    assert _schema_errors("glossary.schema.json", glossary) == []
+    broken = {"terms": [{"term": "NRM", "definition": "x", "source": "http://Www.gov.uk"}]}
+    assert _schema_errors("glossary.schema.json", broken) == [
+        "'http://Www.gov.uk' does not match '^https://[a-z0-9.-]*[a-z0-9](/.*)?$'"]
+
+
+@pytest.mark.parametrize("path", [FLOWS / "local" / "example.yaml", FIXTURE_FLOWS.parent / "local.yaml"],
+                         ids=lambda p: p.name)
+def test_profiles_pass_their_schema(path: Path) -> None:
+    assert _schema_errors("profile.schema.json", yaml.safe_load(path.read_text(encoding="utf-8"))) == []
+
+
+def test_the_profile_schema_refuses_what_the_validator_refuses() -> None:
+    profile = {"force": "F", "nation": "cornwall", "areas": [{"name": "A", "mash": {}}]}
+    assert _schema_errors("profile.schema.json", profile) == [
+        "'cornwall' is not one of ['england', 'wales', 'scotland', 'northern_ireland']",
+        "{} should be non-empty"]

@@ -141,7 +141,8 @@ def test_default_db_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     assert default_db_path() == tmp_path / "x.db"
     monkeypatch.delenv("REFERRAL_BOT_DB")
     monkeypatch.chdir(tmp_path)
-    assert default_db_path() == tmp_path / "data" / "referral-bot.db"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_db_path() == tmp_path / "xdg" / "referral-guide" / "referral-bot.db"
 
 
 def test_locked_database_does_not_stop_a_conversation(

@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.conftest import CliRunner
 
-KEYS = ["flow", "state", "text", "options", "signposts", "outcome"]
+KEYS = ["flow", "state", "text", "options", "signposts", "outcome", "terms"]
 
 
 def turns(stdout: str) -> list[dict[str, Any]]:
@@ -25,7 +25,7 @@ def test_json_protocol_through_a_flow(demo_dir: Path, run_cli: CliRunner) -> Non
     assert out[0] == {
         "flow": "demo", "state": "ask", "text": "Is anyone in danger?",
         "options": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
-        "signposts": [], "outcome": None,
+        "signposts": [], "outcome": None, "terms": [],
     }
     assert [(t["state"], t.get("selected")) for t in out[1:6]] == [
         ("signs", []), ("signs", ["no_id"]), ("signs", ["no_id", "scared"]), ("signs", ["no_id"]),
@@ -37,7 +37,7 @@ def test_json_protocol_through_a_flow(demo_dir: Path, run_cli: CliRunner) -> Non
         "options": [],
         "signposts": [{"id": "crimestoppers", "name": "Crimestoppers (anonymous)", "phone": "0800 555 111",
                        "url": "https://crimestoppers-uk.org"}],
-        "outcome": "report",
+        "outcome": "report", "terms": [],
     }
 
 
@@ -47,7 +47,8 @@ def test_json_menu_without_flow_id_and_errors(demo_dir: Path, run_cli: CliRunner
     assert result.returncode == 0
     out = turns(result.stdout)
     assert out[0] == {"flow": None, "state": "menu", "text": out[0]["text"],
-                      "options": [{"id": "demo", "label": "Demo flow"}], "signposts": [], "outcome": None}
+                      "options": [{"id": "demo", "label": "Demo flow"}], "signposts": [], "outcome": None,
+                      "terms": []}
     for turn in out[1:-1]:
         assert list(turn) == [*KEYS, "error"]
         assert turn["options"] == out[0]["options"]
@@ -99,7 +100,7 @@ def test_people_mode_numbers_help_and_quit(demo_dir: Path, run_cli: CliRunner) -
     assert "  1. Demo flow" in text
     assert "Is anyone in danger?\n\n  1. Yes\n  2. No" in text
     assert "This is guidance, not legal advice" in text
-    assert "- Demo flow (demo, published): reviewed 2026-01-01, next review due 2099-01-01" in text
+    assert "2099-01-01" not in text, "review dates are in about, not in help (issue 13)"
     assert "  1. [ ] Injuries" in text
     assert "! Sorry, I did not understand that." in text
 
@@ -113,7 +114,8 @@ def test_people_mode_about_shows_the_disclaimer_review_dates_and_sources(demo_di
     result = run_cli("chat", "--flows", str(demo_dir), "demo", input="about\nquit\n")
     assert result.returncode == 0
     assert "Referral Guide is guidance, not legal advice." in result.stdout
-    assert ("Demo flow (demo, version 1, published): reviewed 2026-01-01, next review due 2099-01-01; "
-            "owner: Test owner") in result.stdout
-    assert "  - A source: https://example.org/source" in result.stdout
-    assert "Is anyone in danger?" in result.stdout.split("owner: Test owner", 1)[1]
+    assert ("- Demo flow: reviewed 2026-01-01, review due 2099-01-01\n"
+            "- Another flow (draft): reviewed 2026-01-01, review due 2099-01-01\n"
+            "Owner of every guide: Test owner") in result.stdout
+    assert "Demo flow:\n  - A source: https://example.org/source" in result.stdout
+    assert "Is anyone in danger?" in result.stdout.split("https://example.org/source", 2)[2]

@@ -142,7 +142,7 @@ def test_the_toy_kind_runs_in_the_engine_and_the_terminal(folder: Path) -> None:
     turns = [json.loads(line) for line in out.getvalue().splitlines()]
     assert turns[0] == {"flow": "toy", "state": "sure", "text": "Is anyone hurt?",
                         "options": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
-                        "signposts": [], "outcome": None}
+                        "signposts": [], "outcome": None, "terms": []}
     assert turns[1]["error"] == engine.ui("not_understood")
     assert (turns[2]["state"], turns[2]["outcome"]) == ("call", "call")
     assert [e.kind for e in events] == ["started", "step", "step", "outcome"]

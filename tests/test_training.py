@@ -31,13 +31,17 @@ def test_every_step_of_every_flow_shows_why_and_source_in_training(engine: Engin
             trained = engine.current(at(flowset, flow.id, state.id, training=True))
             plain = engine.current(at(flowset, flow.id, state.id, training=False))
             assert "Why: " not in plain.text, (flow.id, state.id)
+            # issue 13: review notes are for trainers only
+            note = [f"{engine.ui('review_flag')} {state.review_note}"] if state.review_note else []
+            if state.review_note:
+                assert state.review_note not in plain.text, (flow.id, state.id)
             if state.why is None:
-                assert trained.text == plain.text
+                assert trained.text == "\n\n".join([plain.text, *note])
                 continue
             source = flow.source(state.why.source)
             assert source is not None, f"{flow.id}/{state.id} cites unknown source {state.why.source}"
             why = f"Why: {expand(state.why.text, flowset.signposts)} (Source: {source.title})"
-            assert trained.text == f"{plain.text}\n\n{why}", (flow.id, state.id)
+            assert trained.text == "\n\n".join([plain.text, *note, why]), (flow.id, state.id)
             message = "\n".join([trained.text, *signpost_lines([flowset.signposts[s.id] for s in trained.signposts])])
             assert len(message) <= TELEGRAM_MAX, f"{flow.id}/{state.id}: training text too long for Telegram"
             checked += 1

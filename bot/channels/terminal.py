@@ -3,40 +3,32 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from bot.channels.glossary import about_summary, glossary_reply, sources_text
 from bot.engine import Engine, Session, Turn
 
-__all__ = ["ABOUT_WORDS", "HELP_WORDS", "QUIT_WORDS", "about_text", "format_turn", "review_lines", "run_human",
+__all__ = ["ABOUT_WORDS", "HELP_WORDS", "QUIT_WORDS", "about_text", "format_turn", "run_human",
            "run_json"]
 
 HELP_WORDS = frozenset({"help", "?"})
 ABOUT_WORDS = frozenset({"about"})
 QUIT_WORDS = frozenset({"quit", "exit", "q"})
 FIGURE_WORDS = frozenset({"figures", "figure"})
-HINT = "Type a number or an answer; or back, restart, menu, emergency, help, about, quit."
+GLOSSARY_WORDS = frozenset({"glossary"})
+HINT = "Type a number or an answer; or back, restart, menu, emergency, help, about, glossary, quit."
 TRAINING_HINT = "Training mode: each step shows why, with its source. Type figures for the presentation's tables."
 
 
-def review_lines(engine: Engine) -> list[str]:
-    """One line per flow: its title, status and review dates."""
-    return [
-        f"- {f.title} ({f.id}, {f.status}): reviewed {f.reviewed_on.isoformat()}, "
-        f"next review due {f.review_due.isoformat()}"
-        for f in engine.flowset.flows.values()
-    ]
-
-
-def about_text(engine: Engine) -> str:
-    """The disclaimer, then each flow's review dates and the sources it was checked against."""
-    lines = [engine.ui("about")]
-    for flow in engine.flowset.flows.values():
-        lines += ["", f"{flow.title} ({flow.id}, version {flow.version}, {flow.status}): reviewed "
-                      f"{flow.reviewed_on.isoformat()}, next review due {flow.review_due.isoformat()}; "
-                      f"owner: {flow.owner}"]
-        lines += [f"  - {source.title}: {source.url}" for source in flow.sources]
-    return "\n".join(lines)
+def about_text(engine: Engine, files: Sequence[str] = ()) -> str:
+    """The disclaimer, the force (with a local profile), each flow's owner and review dates,
+    the sources each flow was checked against, then ``files`` (where things are)."""
+    parts = [about_summary(engine, bullet="-")]
+    parts += [sources_text(flow, bullet="  -") for flow in engine.flowset.flows.values()]
+    if files:
+        parts.append("\n".join(["Files on this computer:", *(f"  {line}" for line in files)]))
+    return "\n\n".join(parts)
 
 
 def format_turn(turn: Turn) -> str:
@@ -47,6 +39,8 @@ def format_turn(turn: Turn) -> str:
     if turn.notice:
         lines += [turn.notice, ""]
     lines.append(turn.text)
+    if turn.terms:
+        lines += ["", "  Words: " + ", ".join(t.term for t in turn.terms) + " (type glossary WORD)"]
     if turn.signposts:
         lines.append("")
         for s in turn.signposts:
@@ -81,6 +75,20 @@ def _figures_command(engine: Engine, session: Session, line: str) -> str | None:
     return figures_reply(words[1] if len(words) > 1 else "")
 
 
+def _glossary_command(engine: Engine, session: Session, line: str) -> str | None:
+    """``glossary`` lists every term, ``glossary WORD`` defines one (else None: not this command).
+
+    An option of the current step with the same id or label still wins.
+    """
+    words = line.split(maxsplit=1)
+    if not words or words[0].casefold() not in GLOSSARY_WORDS:
+        return None
+    typed = " ".join(line.split()).casefold()
+    if any(typed in (o.id.casefold(), o.label.casefold()) for o in engine.current(session).options):
+        return None
+    return glossary_reply(engine, words[1] if len(words) > 1 else "", bullet="-")
+
+
 def _first_turn(engine: Engine, session: Session, flow_id: str | None) -> Turn:
     return engine.start(session, flow_id) if flow_id else engine.current(session)
 
@@ -99,8 +107,8 @@ def run_json(engine: Engine, session: Session, flow_id: str | None, lines: Itera
 
 
 def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iterable[str], out: TextIO,
-              prompt: bool = True) -> None:
-    """The people's chat: numbered options, plus help and quit."""
+              prompt: bool = True, files: Sequence[str] = ()) -> None:
+    """The people's chat: numbered options, plus help, about (with ``files``) and quit."""
 
     def show(text: str) -> None:
         out.write(text + "\n")
@@ -115,11 +123,14 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
         if word in QUIT_WORDS:
             break
         if word in HELP_WORDS:
-            help_text = "\n".join([engine.ui("help"), "", *review_lines(engine)])
-            show(help_text + "\n\n" + format_turn(engine.current(session)))
+            show(engine.ui("help") + "\n\n" + format_turn(engine.current(session)))
+            continue
+        glossary = _glossary_command(engine, session, line)
+        if glossary is not None:
+            show("\n" + glossary + "\n\n" + format_turn(engine.current(session)))
             continue
         if word in ABOUT_WORDS:
-            show(about_text(engine) + "\n\n" + format_turn(engine.current(session)))
+            show(about_text(engine, files) + "\n\n" + format_turn(engine.current(session)))
             continue
         figures = _figures_command(engine, session, line)
         if figures is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import click
 from bot.channels.terminal import run_human, run_json
 from bot.cli.common import flows_option, load_or_exit
 from bot.engine import Engine
-from bot.stats import Recorder, default_db_path
+from bot.paths import locations
+from bot.stats import Recorder
 
 __all__ = ["chat"]
 
@@ -23,7 +25,8 @@ __all__ = ["chat"]
 def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | None) -> None:
     """Chat through the flows in the terminal. Starts at the menu, or at FLOW_ID.
 
-    Type a number or an answer, or back, restart, menu, emergency, help, about, quit. With --json,
+    Type a number or an answer, or back, restart, menu, emergency, help, about (which also shows
+    where the flows, figures and databases are), quit. With --json,
     every turn is one JSON object per line and each input line is an option id, a number,
     a label, or back, restart, menu or emergency; end of input exits 0.
 
@@ -40,13 +43,15 @@ def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | N
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(encoding="utf-8", errors="replace")
-    recorder = Recorder(default_db_path())  # anonymised statistics, written off the chat's path
+    where = dataclasses.replace(locations(), flows=Path(flowset.folder).resolve())
+    recorder = Recorder(where.stats_db)  # anonymised statistics, written off the chat's path
     engine = Engine(flowset, listeners=[recorder])
     session = engine.new_session(channel="terminal", training=training)
     try:
         if as_json:
             run_json(engine, session, flow_id, sys.stdin, sys.stdout)
         else:
-            run_human(engine, session, flow_id, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+            run_human(engine, session, flow_id, sys.stdin, sys.stdout, prompt=sys.stdin.isatty(),
+                      files=where.lines())
     finally:
         recorder.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ flows_option = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     envvar="REFERRAL_BOT_FLOWS",
-    help="Folder of flow files (default: REFERRAL_BOT_FLOWS or ./flows).",
+    help="Folder of flow files (default: REFERRAL_BOT_FLOWS, else the flows that come with the package).",
 )
 
 
@@ -26,7 +27,7 @@ def load_or_exit(flows_dir: Path | None, *, limits: Sequence[ChannelLimits] = ()
     """Load and validate flows (against the ``limits`` of the channel about to start), or print
     every problem and exit 1 (never a traceback)."""
     try:
-        flowset = load_flows(flows_dir, limits=limits)
+        flowset = load_flows(flows_dir, limits=limits, local=os.environ.get("REFERRAL_BOT_LOCAL") or None)
     except FlowError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

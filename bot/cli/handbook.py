@@ -16,7 +16,7 @@ __all__ = ["handbook"]
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=Path("handbook"),
               show_default=True, help="Folder to write the pages into (created if needed).")
 @click.option("--figures", "figures_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              envvar="REFERRAL_BOT_FIGURES", help="Folder with figures.yaml (default: data/figures).")
+              envvar="REFERRAL_BOT_FIGURES", help="Folder with figures.yaml (default: the shipped figures).")
 @flows_option
 def handbook(output: Path, figures_dir: Path | None, flows_dir: Path | None) -> None:
     """Write an offline HTML handbook of every flow, for trainers and handouts.

@@ -32,7 +32,8 @@ def health(max_age: float, web_only: bool) -> None:
     'referral-bot run' touches a heartbeat file beside the session database (see
     REFERRAL_BOT_SESSIONS_DB) every 30 seconds. When REFERRAL_BOT_WEB_PORT is set, the web
     channel's /healthz on 127.0.0.1 must answer too. Exits 0 when all is well, otherwise 1
-    with one line saying why. Needs no token and contacts nothing but this machine.
+    with one line saying why. Then it lists where the bot's files are (flows, figures,
+    databases, heartbeat). Needs no token and contacts nothing but this machine.
 
     Example:
 
@@ -59,16 +60,23 @@ def health(max_age: float, web_only: bool) -> None:
             sys.exit(1)
         click.echo(f"healthy: the web channel answers on port {port}.")
         return
-    from bot.channels.telegram.config import heartbeat_path, sessions_db_path
+    from bot.paths import locations
 
-    path = heartbeat_path(sessions_db_path())
+    where = locations()
+    path = where.heartbeat
     try:
         age = time.time() - path.stat().st_mtime
     except OSError:
-        click.echo(f"unhealthy: no heartbeat at {path}; is 'referral-bot run' running here?", err=True)
+        age = None
+    healthy = age is not None and age <= max_age
+    if age is None:
+        status = f"unhealthy: no heartbeat at {path}; is 'referral-bot run' running here?"
+    elif not healthy:
+        status = f"unhealthy: the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s)."
+    else:
+        web = f"; the web channel answers on port {port}" if port is not None else ""
+        status = f"healthy: heartbeat {age:.0f} s old{web}."
+    click.echo(status, err=not healthy)
+    click.echo("\n".join(where.lines()), err=not healthy)
+    if not healthy:
         sys.exit(1)
-    if age > max_age:
-        click.echo(f"unhealthy: the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s).", err=True)
-        sys.exit(1)
-    web = f"; the web channel answers on port {port}" if port is not None else ""
-    click.echo(f"healthy: heartbeat {age:.0f} s old{web}.")

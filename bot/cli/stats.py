@@ -21,7 +21,8 @@ from bot.stats import (
 
 __all__ = ["stats"]
 
-_DB_HELP = "The statistics database (default: REFERRAL_BOT_DB, else data/referral-bot.db)."
+_DB_HELP = ("The statistics database (default: REFERRAL_BOT_DB, else referral-bot.db in the per-user data "
+            "directory; referral-bot health prints it).")
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

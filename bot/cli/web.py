@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -11,17 +10,7 @@ import click
 
 from bot.cli.common import flows_option, load_or_exit
 
-__all__ = ["sessions_db", "web"]
-
-SESSIONS_DB_ENV = "REFERRAL_BOT_SESSIONS_DB"
-
-
-def sessions_db() -> Path:
-    """``REFERRAL_BOT_SESSIONS_DB``, else ``sessions.db`` beside the statistics database."""
-    from bot.stats import default_db_path
-
-    raw = os.environ.get(SESSIONS_DB_ENV, "").strip()
-    return Path(raw) if raw else default_db_path().with_name("sessions.db")
+__all__ = ["web"]
 
 
 @click.command()
@@ -46,7 +35,8 @@ def web(host: str, port: int, flows_dir: Path | None) -> None:
     from bot.channels.web.server import serve_web
     from bot.engine import Engine
     from bot.engine.store import StoreError, ttl_from_env
-    from bot.stats import Recorder, default_db_path
+    from bot.paths import sessions_db_path, stats_db_path
+    from bot.stats import Recorder
 
     flowset = load_or_exit(flows_dir, limits=(LIMITS,))
     try:
@@ -55,11 +45,11 @@ def web(host: str, port: int, flows_dir: Path | None) -> None:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    recorder = Recorder(default_db_path(), interval=1.0, batch_size=5_000)
+    recorder = Recorder(stats_db_path(), interval=1.0, batch_size=5_000)
     engine = Engine(flowset, listeners=[recorder])
     click.echo(f"Referral Guide web channel: open http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     try:
-        serve_web(engine, sessions_db(), ttl, host, port)
+        serve_web(engine, sessions_db_path(), ttl, host, port)
     except StoreError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

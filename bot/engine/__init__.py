@@ -4,7 +4,7 @@ from bot.engine.engine import BACK, COMMANDS, EMERGENCY, EMERGENCY_PHRASES, Engi
 from bot.engine.events import EVENT_KINDS, FlowEvent, Listener
 from bot.engine.machine import compile_machine, machine_config
 from bot.engine.session import MENU, Session, new_run_id
-from bot.engine.turn import Turn, TurnOption, TurnSignpost
+from bot.engine.turn import Turn, TurnOption, TurnSignpost, TurnTerm
 
 __all__ = [
     "BACK",
@@ -20,6 +20,7 @@ __all__ = [
     "Turn",
     "TurnOption",
     "TurnSignpost",
+    "TurnTerm",
     "compile_machine",
     "machine_config",
     "new_run_id",

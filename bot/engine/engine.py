@@ -8,9 +8,11 @@ from collections.abc import Iterable
 from transitions import Machine
 
 from bot.engine.events import EventKind, FlowEvent, Listener
+from bot.engine.facts import back_past_skipped, remember, skip_known
+from bot.engine.glossary import StepTerms
 from bot.engine.machine import compile_machine
 from bot.engine.session import MENU, Session, new_run_id
-from bot.engine.turn import Turn, TurnOption, TurnSignpost
+from bot.engine.turn import Turn, TurnOption, TurnSignpost, TurnTerm
 from bot.flows.model import Flow, FlowSet, State
 from bot.flows.text import expand
 
@@ -33,8 +35,12 @@ class Engine:
             flow_id: compile_machine(flow) for flow_id, flow in flowset.flows.items()
         }
         self._listeners: list[Listener] = list(listeners)
-        self._shown: dict[tuple[str, str], tuple[tuple[TurnOption, ...], tuple[TurnSignpost, ...]]] = {}
+        self._shown: dict[tuple[str, str, bool],
+                          tuple[tuple[TurnOption, ...], tuple[TurnSignpost, ...], tuple[TurnTerm, ...]]] = {}
         self._failed_listeners: set[int] = set()
+        local = flowset.local  # issue 13: a force's profile replaces directory entries
+        self._directory = {**flowset.signposts, **local.single()} if local else flowset.signposts
+        self._terms = StepTerms(flowset.glossary, self._directory)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -59,13 +65,18 @@ class Engine:
 
     def ui(self, key: str) -> str:
         """An interface text with its placeholders filled from the signpost directory."""
-        return expand(self.flowset.ui.get(key, key), self.flowset.signposts)
+        return expand(self.flowset.ui.get(key, key), self._directory)
 
-    def _signposts(self, ids: Iterable[str]) -> tuple[TurnSignpost, ...]:
+    def _signposts(self, ids: Iterable[str], training: bool = False) -> tuple[TurnSignpost, ...]:
+        """Services by directory id (a force's profile may replace one by several); review notes
+        only in training mode (issue 13)."""
         found = []
+        local = self.flowset.local
         for signpost_id in ids:
-            s = self.flowset.signposts[signpost_id]
-            found.append(TurnSignpost(s.id, s.name, s.phone, s.url, s.how, s.review_note))
+            group = local.signposts_for(signpost_id, self.flowset.signposts) if local \
+                else (self.flowset.signposts[signpost_id],)
+            for s in group:
+                found.append(TurnSignpost(s.id, s.name, s.phone, s.url, s.how, s.review_note if training else None))
         return tuple(found)
 
     def visible_flows(self, session: Session) -> list[Flow]:
@@ -84,13 +95,13 @@ class Engine:
         return self.flowset.flows.get(session.flow) if session.flow else None
 
     def _state_text(self, flow: Flow, state: State, training: bool) -> str:
-        parts = [expand(state.text, self.flowset.signposts)]
-        if state.review_note:
+        parts = [expand(state.text, self._directory)]
+        if training and state.review_note:  # issue 13: review notes are for trainers only
             parts.append(f"{self.ui('review_flag')} {state.review_note}")
         if training and state.why is not None:
             source = flow.source(state.why.source)
             cited = f" (Source: {source.title})" if source else ""
-            parts.append(f"Why: {expand(state.why.text, self.flowset.signposts)}{cited}")
+            parts.append(f"Why: {expand(state.why.text, self._directory)}{cited}")
         return "\n\n".join(parts)
 
     def current(self, session: Session, *, error: str | None = None, notice: str | None = None) -> Turn:
@@ -100,7 +111,8 @@ class Engine:
             return Turn(
                 flow=session.flow, state=EMERGENCY_STATE, kind="emergency", text=self.ui("emergency"),
                 options=(TurnOption(BACK, self.ui("emergency_back")),),
-                signposts=self._signposts(self.flowset.emergency_signposts), error=error, notice=notice,
+                signposts=self._signposts(self.flowset.emergency_signposts, session.training), error=error,
+                notice=notice,
             )
         if flow is None or session.state not in flow.states:
             options = tuple(TurnOption(f.id, f.title) for f in self.visible_flows(session))
@@ -108,14 +120,17 @@ class Engine:
                         error=error, notice=notice)
         state = flow.states[session.state]
         text = self._state_text(flow, state, session.training)
-        shown = self._shown.get((flow.id, state.id))
-        if shown is None:  # a state's options and services never change: built once
+        key = (flow.id, state.id, session.training)
+        shown = self._shown.get(key)
+        if shown is None:  # a state's options, services and glossary terms never change: built once
             options = tuple(TurnOption(option_id, label) for option_id, label in state.turn_options(self.flowset))
-            shown = self._shown[(flow.id, state.id)] = (options, self._signposts(state.services()))
-        options, signposts = shown
+            signposts = self._signposts(state.services(), session.training)
+            shown = self._shown[key] = (options, signposts, self._terms.find(text, options, signposts))
+        options, signposts, terms = shown
         return Turn(flow.id, state.id, state.kind, text, options, signposts,
                     outcome=state.id if state.final else None,
-                    selected=tuple(session.selected) if state.multi_select else None, error=error, notice=notice)
+                    selected=tuple(session.selected) if state.multi_select else None, error=error, notice=notice,
+                    terms=terms)
 
     def not_understood(self, session: Session) -> Turn:
         """The current turn again, with the 'not understood' error."""
@@ -125,8 +140,9 @@ class Engine:
 
     def new_session(self, *, channel: str = "terminal", role: str | None = None,
                     training: bool = False) -> Session:
-        """A session at the menu."""
-        return Session(channel=channel, role=role, training=training)
+        """A session at the menu, knowing the facts the force's profile sets (its nation)."""
+        facts = dict(self.flowset.local.facts) if self.flowset.local else {}
+        return Session(channel=channel, role=role, training=training, facts=facts)
 
     def start(self, session: Session, flow_id: str) -> Turn:
         """Begin ``flow_id`` from its first state, as a new run."""
@@ -140,7 +156,9 @@ class Engine:
         session.emergency = False
         session.run_id, session.steps, session.finished = new_run_id(), 1, False
         self._emit(session, "started")
+        self._settle(flow, session)
         self._emit(session, "step")
+        self._finish_if_final(flow, session)
         return self.current(session)
 
     def choose(self, session: Session, option_id: str) -> Turn:
@@ -166,25 +184,32 @@ class Engine:
             return self.current(session)
         before = (session.state, tuple(session.selected))
         ticked = frozenset(session.selected)
+        remember(state, option_id, session)  # issue 13
         self._machines[flow.id].events[option_id].trigger(session, ticked)
         session.history.append(before)
         session.selected.clear()
         session.steps += 1
+        self._settle(flow, session)
         self._emit(session, "step")
+        self._finish_if_final(flow, session)
+        return self.current(session)
+
+    def _settle(self, flow: Flow, session: Session) -> None:
+        """Skip questions whose answer the session remembers (issue 13)."""
+        skip_known(flow, session, self._machines[flow.id])
+
+    def _finish_if_final(self, flow: Flow, session: Session) -> None:
         reached = flow.states[session.state]
         if reached.final:
             session.finished = True
             self._emit(session, "outcome", outcome=reached.id)
-        return self.current(session)
 
     def back(self, session: Session) -> Turn:
         """Undo one step (or leave the emergency screen, back to exactly where the user was)."""
         if session.emergency:
             session.emergency = False
             return self.current(session)
-        if session.history and self._flow(session) is not None:
-            session.state, ticks = session.history.pop()
-            session.selected[:] = list(ticks)
+        if session.history and self._flow(session) is not None and back_past_skipped(session):
             self._emit(session, "back")
         return self.current(session)
 
@@ -199,7 +224,9 @@ class Engine:
         session.history.clear()
         session.selected.clear()
         session.steps += 1
+        self._settle(flow, session)
         self._emit(session, "step")
+        self._finish_if_final(flow, session)
         return self.current(session)
 
     def menu(self, session: Session) -> Turn:

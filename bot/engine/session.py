@@ -37,6 +37,8 @@ class Session:
     run_id: str = ""
     steps: int = 0
     finished: bool = False
+    facts: dict[str, str] = field(default_factory=dict)
+    """Remembered answers, such as ``nation`` (issue 13): kept until the session ends."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy for a session store."""
@@ -54,6 +56,7 @@ class Session:
             "run_id": self.run_id,
             "steps": self.steps,
             "finished": self.finished,
+            "facts": dict(self.facts),
         }
 
     @classmethod
@@ -73,4 +76,5 @@ class Session:
             run_id=str(data.get("run_id", "")),
             steps=int(data.get("steps", 0)),
             finished=bool(data.get("finished", False)),
+            facts={str(k): str(v) for k, v in dict(data.get("facts") or {}).items()},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Turn", "TurnOption", "TurnSignpost"]
+__all__ = ["Turn", "TurnOption", "TurnSignpost", "TurnTerm"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,15 @@ class TurnSignpost:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnTerm:
+    """A glossary term the step uses (issue 13): the word, what it stands for, what it means."""
+
+    term: str
+    meaning: str | None
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
     """One bot turn. ``kind`` is menu, question, checklist, info, outcome or emergency."""
 
@@ -42,6 +51,7 @@ class Turn:
     selected: tuple[str, ...] | None = None
     error: str | None = None
     notice: str | None = None
+    terms: tuple[TurnTerm, ...] = ()
 
     def protocol(self) -> dict[str, Any]:
         """The terminal ``--json`` shape: exactly the documented keys."""
@@ -54,6 +64,7 @@ class Turn:
                 {"id": s.id, "name": s.name, "phone": s.phone, "url": s.url} for s in self.signposts
             ],
             "outcome": self.outcome,
+            "terms": [{"term": t.term, "meaning": t.meaning, "definition": t.definition} for t in self.terms],
         }
         if self.selected is not None:
             data["selected"] = list(self.selected)

@@ -13,7 +13,7 @@ from bot.flows.kinds import KINDS, kind_names
 from bot.flows.model import AUDIENCES, Common, Flow, Mark, Signpost, Source, State, Why
 from bot.flows.reader import Reader, unique
 
-__all__ = ["UI_KEYS", "build_flow", "build_signposts", "build_ui"]
+__all__ = ["UI_KEYS", "UI_NEW", "build_flow", "build_signposts", "build_ui"]
 
 FLOW_REQUIRED = (
     "id", "title", "version", "status", "audience", "owner",
@@ -31,6 +31,8 @@ UI_KEYS = (
     "non_text", "error", "exit", "expired", "role_officer", "role_partner", "role_public",
     "role_trainer", "training_on", "training_off", "review_flag",
 )
+UI_NEW = ("glossary_label", "glossary", "glossary_unknown", "local_force", "sources_label")
+"""Issue 13's interface texts (required like the others)."""
 
 
 def _sources(reader: Reader, node: Node | None) -> tuple[Source, ...]:
@@ -202,7 +204,7 @@ def build_ui(reader: Reader, node: Node) -> tuple[dict[str, str], dict[str, Mark
         return {}, {}, []
     texts: dict[str, str] = {}
     marks: dict[str, Mark] = {}
-    entries = reader.mapping(fields["texts"], "texts", UI_KEYS) if "texts" in fields else None
+    entries = reader.mapping(fields["texts"], "texts", UI_KEYS + UI_NEW) if "texts" in fields else None
     for key, value in (entries or {}).items():
         text = reader.text(value, f"the '{key}' text")
         if text is not None:

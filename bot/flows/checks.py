@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.flows.facts import check_remember
 from bot.flows.limits import ChannelLimits, check_limits
 from bot.flows.model import Flow, Mark, Signpost, State
 from bot.flows.problems import Problem, few, suggest
@@ -108,6 +109,7 @@ def check_flow(flow: Flow, signposts: dict[str, Signpost], flow_ids: set[str], t
     problems += check_text(flow.description, flow.where("description"), "the description", signposts)
     for state in flow.states.values():
         problems += _check_state(flow, state, signposts, flow_ids)
+    problems += check_remember(flow)  # issue 13
     for channel in limits:
         problems += check_limits(flow, signposts, channel, labels)
     reachable = _reachable(flow)

@@ -13,7 +13,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
+    from bot.flows.glossary import Glossary  # issue 13: the glossary and local profile
     from bot.flows.kinds.outcome import Outcome
+    from bot.flows.local import LocalProfile
     from bot.flows.problems import Problem
     from bot.flows.reader import Reader
 
@@ -223,6 +225,8 @@ class FlowSet:
     emergency_signposts: tuple[str, ...]
     folder: str
     warnings: tuple[str, ...] = ()
+    glossary: Glossary | None = None  # issue 13: flows/glossary.yaml, when the folder has one
+    local: LocalProfile | None = None  # issue 13: the force's profile (REFERRAL_BOT_LOCAL)
 
     def flow(self, flow_id: str) -> Flow:
         return self.flows[flow_id]

@@ -9,6 +9,7 @@ from bot.figures import Figure
 from bot.flows.model import Flow, FlowSet
 from bot.flows.text import expand
 from bot.handbook.flow_page import flow_file
+from bot.handbook.glossary_section import render_glossary
 from bot.handbook.markup import esc, page, paragraphs, signpost_item
 
 __all__ = ["FIGURES_FILE", "render_figures", "render_index"]
@@ -55,6 +56,7 @@ def render_index(flowset: FlowSet, *, today: date, generated: str, has_figures: 
 <li>Print any page for a handout; links print with their addresses.</li>
 </ul>
 {figures}
+{render_glossary(flowset)}
 <h2 id="directory">Services directory</h2>
 <ul class="signposts">{directory}</ul>"""
     return page(flowset, "Referral Guide: trainers' handbook", body, home=True, generated=generated)

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.paths import STATS_DB_ENV, stats_db_path
+
 __all__ = [
     "DB_ENV",
     "EVENTS_TABLE",
@@ -25,7 +27,7 @@ __all__ = [
     "open_database",
 ]
 
-DB_ENV = "REFERRAL_BOT_DB"
+DB_ENV = STATS_DB_ENV
 EVENTS_TABLE = "events"
 MIGRATION_SET = "referral_bot_stats"
 MENU_FLOW = "(menu)"
@@ -52,9 +54,9 @@ class StatsError(Exception):
 
 
 def default_db_path() -> Path:
-    """The database path: ``REFERRAL_BOT_DB``, else ``data/referral-bot.db`` under the cwd."""
-    configured = os.environ.get(DB_ENV, "").strip()
-    return Path(configured) if configured else Path.cwd() / "data" / "referral-bot.db"
+    """The database path: ``REFERRAL_BOT_DB``, else ``referral-bot.db`` in the per-user data
+    directory (see :mod:`bot.paths`, which defines every default location)."""
+    return stats_db_path()
 
 
 def hour_bucket(timestamp: float) -> str:

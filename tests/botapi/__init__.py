@@ -2,7 +2,7 @@
 
 Start a :class:`FakeBotApi`, point python-telegram-bot at :attr:`FakeBotApi.base_url` with
 :attr:`FakeBotApi.token`, and act as users with :meth:`FakeBotApi.user`. The server checks every
-call against the Bot API specification (``/work/shared/telegram-bot-api/api.json``) and
+call against the Bot API specification (``api-spec/api.json`` here, vendored) and
 Telegram's limits, keeps chats and messages like Telegram does, delivers updates by long polling
 or webhook, and injects faults (429, 5xx, timeouts, connection resets). See ``README.md`` here.
 

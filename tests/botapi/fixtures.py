@@ -7,8 +7,8 @@ Use them from a test module or a ``conftest.py``::
     def test_start(bot_api):
         ...
 
-``bot_api`` skips the test, with the reason, when the Bot API specification is missing, and
-stops the server after the test.
+``bot_api`` stops the server after the test. The Bot API specification is part of the
+repository (``tests/botapi/api-spec/``): a missing one fails the test, it never skips it.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ __all__ = ["bot_api", "require_spec"]
 
 
 def require_spec(path: Path = DEFAULT_SPEC_PATH) -> Path:
-    """``path`` if the Bot API specification exists there; otherwise skip the test."""
+    """``path`` if the Bot API specification exists there; otherwise fail the test, saying how to fix it."""
     if not path.is_file():
-        pytest.skip(f"the Bot API specification is missing: {path} (it is kept in the shared "
-                    "folder beside the project, from PaulSonOfLars/telegram-bot-api-spec)")
+        pytest.fail(f"the Bot API specification is missing: {path}. Fix: restore tests/botapi/api-spec/ "
+                    "from git, or run scripts/refresh-botapi-spec.", pytrace=False)
     return path
 
 

@@ -1,8 +1,9 @@
 """The Bot API specification (``api.json``): method lookup, parameter decoding and type checks.
 
-``api.json`` is the machine-readable Bot API description from PaulSonOfLars/telegram-bot-api-spec
-(kept in ``/work/shared/telegram-bot-api/``). :func:`load_spec` parses it once per file and
-caches the result, so every server in a test run shares one parsed copy.
+``api.json`` is the machine-readable Bot API description from PaulSonOfLars/telegram-bot-api-spec,
+vendored in ``tests/botapi/api-spec/`` with its MIT licence (``scripts/refresh-botapi-spec``
+refreshes it). :func:`load_spec` parses it once per file and caches the result, so every server
+in a test run shares one parsed copy.
 
 Checks return a human-readable problem (without the ``"Bad Request: "`` prefix) or ``None``.
 Wording follows Telegram where its wording is known (``can't parse inline keyboard button:
@@ -27,7 +28,7 @@ __all__ = [
     "load_spec",
 ]
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "telegram-bot-api" / "api.json"
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "api-spec" / "api.json"
 
 _SCALARS = frozenset({"Integer", "String", "Boolean", "Float", "True", "InputFile"})
 _DISCRIMINATOR = re.compile(r"(?:must be|always)\s+[\"“]?([a-z0-9_]+)[\"”]?")
@@ -254,7 +255,7 @@ def load_spec(path: Path | None = None) -> Spec:
     """Parse ``api.json`` (default :data:`DEFAULT_SPEC_PATH`), once per file and modification time.
 
     Raises:
-        FileNotFoundError: the file does not exist (fixtures should ``pytest.skip``).
+        FileNotFoundError: the file does not exist.
     """
     path = (path or DEFAULT_SPEC_PATH).resolve()
     key = (str(path), path.stat().st_mtime)

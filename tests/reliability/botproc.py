@@ -25,6 +25,7 @@ from botapi import FakeBotApi, FakeUser
 from tests.conftest import FLOWS, ROOT, cli_command
 
 __all__ = [
+    "INFORMATION",
     "TOKEN",
     "BotProcess",
     "ForkServer",
@@ -262,12 +263,19 @@ def stored_session(bot: BotProcess, chat_id: int) -> dict[str, Any] | None:
     return session
 
 
+INFORMATION = ("g:", "s:")
+"""Buttons that only answer with information and move nothing (#13): a step's glossary terms
+and, on /about, a flow's sources. They are tested in tests/telegram/test_telegram_issue13.py."""
+
+
 def live_keyboard(user: FakeUser) -> tuple[int, list[str]] | None:
-    """The newest visible bot message with callback buttons: its id and their data."""
+    """The newest visible bot message with step buttons: its id and their data (information
+    buttons left out, and /about's sources keyboard is not a step)."""
     for message in reversed(user.messages):
         if message.deleted:
             continue
-        data = [b.callback_data for row in message.buttons for b in row if b.callback_data]
+        data = [b.callback_data for row in message.buttons for b in row
+                if b.callback_data and not b.callback_data.startswith(INFORMATION)]
         if data:
             return message.message_id, data
     return None

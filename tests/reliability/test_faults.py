@@ -31,7 +31,6 @@ from botapi import FakeBotApi, FakeUser
 from bot.engine import Engine
 from bot.flows import FlowSet
 from tests.reliability.botproc import TOKEN, BotProcess, ForkServer, live_keyboard, stored_session, wait_until
-from tests.reliability.conftest import FULL
 from tests.reliability.statsdb import check_stats_db
 from tests.reliability.views import act, apply_action, place, reply_shown, view_matches
 
@@ -166,7 +165,7 @@ def test_the_bot_serves_through_faults_without_losing_or_repeating_anything(
           f"(reference {reference['elapsed']:.1f} s); every update delivered once, transcripts equal")
 
 
-@pytest.mark.skipif(not FULL, reason="a genuine read timeout takes 20 s; run with RELIABILITY_FULL=1")
+@pytest.mark.full  # a genuine read timeout takes 20 s: run with RELIABILITY_FULL=1 (tests/conftest.py)
 def test_a_genuine_read_timeout_on_send_is_retried(flows: tuple[Path, FlowSet], forks: ForkServer,
                                                    tmp_path: Path) -> None:
     faults: list[tuple[int, str, dict[str, Any]]] = [(2, "sendMessage", {"mode": "timeout"})]

@@ -113,6 +113,12 @@ def test_the_runtime_dependencies_are_the_documented_ones() -> None:
     assert isinstance(project, dict)
     names = sorted(Requirement(r).name.lower() for r in project["dependencies"])
     # The web channel (#14) adds starlette, uvicorn, jinja2 and govuk-frontend-jinja.
-    assert names == ["govuk-frontend-jinja", "jinja2", "python-telegram-bot", "pyyaml", "sqlite-utils", "starlette",
-                     "transitions", "uvicorn"]
+    assert names == ["click", "govuk-frontend-jinja", "jinja2", "platformdirs", "python-telegram-bot", "pyyaml",
+                     "sqlite-utils", "starlette", "transitions", "uvicorn"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    dependencies = readme[readme.index("## Dependencies"):readme.index("Optional extras")]
+    documented = ("python-telegram-bot 22", "transitions 0.9", "PyYAML 6", "sqlite-utils 4", "click 8",
+                  "platformdirs 4", "Starlette 1.10", "uvicorn", "Jinja2 3.1", "govuk-frontend-jinja 4.1.0")
+    for name in documented:
+        assert f"| {name}" in dependencies, f"README's Dependencies table lacks {name}"
     assert not any(Requirement(r).name == "pip-audit" for r in project["dependencies"])

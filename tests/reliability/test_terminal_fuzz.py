@@ -153,9 +153,9 @@ def check_history(flowset: FlowSet, session: Session) -> None:
 
 def check_turn(flowset: FlowSet, turn: dict[str, Any]) -> None:
     """A turn's shape and state are sound."""
-    keys = ["flow", "state", "text", "options", "signposts", "outcome"]
+    keys = ["flow", "state", "text", "options", "signposts", "outcome", "terms"]
     extra = [k for k in turn if k not in keys]
-    assert list(turn)[:6] == keys
+    assert list(turn)[:7] == keys
     assert set(extra) <= {"selected", "error"}
     if turn["flow"] is None:
         assert turn["state"] in ("menu", "emergency")

@@ -15,7 +15,7 @@ from botapi import FakeBotApi, FakeUser
 from bot.channels.telegram.render import parse_callback, render_roles, render_turn
 from bot.engine import Engine, Session
 from bot.flows import FlowSet, Outcome
-from tests.reliability.botproc import live_keyboard
+from tests.reliability.botproc import INFORMATION, live_keyboard
 
 __all__ = [
     "PLACE",
@@ -45,7 +45,7 @@ def rendered(engine: Engine, session: dict[str, Any]) -> tuple[str, list[str]]:
     message = render_roles(engine.ui) if turn.kind == "menu" and s.role is None else render_turn(turn, engine.ui)
     assert message.markup is not None
     data = [b.callback_data for row in message.markup.inline_keyboard for b in row if b.callback_data]
-    return message.text, [str(d) for d in data]
+    return message.text, [str(d) for d in data if not str(d).startswith(INFORMATION)]
 
 
 def view_matches(engine: Engine, user: FakeUser, session: dict[str, Any]) -> bool:

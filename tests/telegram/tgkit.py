@@ -249,14 +249,37 @@ def _moves(flowset: FlowSet, flow: Flow, state_id: str) -> list[tuple[list[Step]
     return []
 
 
+Place = tuple[str, tuple[tuple[str, str], ...]]
+"""A state and the facts known there (a remembered question is asked once, then skipped)."""
+
+
+def _place_moves(flowset: FlowSet, flow: Flow, place: Place) -> list[tuple[list[Step], Place]]:
+    state_id, facts = place
+    state = flow.states[state_id]
+    known = dict(facts)
+    if isinstance(state, Question) and state.remember is not None:
+        if state.remember in known:  # skipped: no tap, straight to the remembered option
+            option = next(o for o in state.options if o.id == known[state.remember])
+            return [([], (option.next, facts))]
+        return [([Step(state.id, o.label)], (o.next, tuple(sorted({**known, state.remember: o.id}.items()))))
+                for o in state.options]
+    return [(steps, (target, facts)) for steps, target in _moves(flowset, flow, state_id)]
+
+
 def paths_to_outcomes(flowset: FlowSet, flow: Flow) -> dict[str, list[Step]]:
-    """A shortest tap sequence from the flow's start to each outcome it can reach."""
-    paths: dict[str, list[Step]] = {flow.start: []}
-    queue = deque([flow.start])
+    """A shortest tap sequence from the flow's start to each outcome it can reach, for a new
+    user (who knows no facts yet)."""
+    start: Place = (flow.start, ())
+    paths: dict[Place, list[Step]] = {start: []}
+    queue = deque([start])
     while queue:
-        state_id = queue.popleft()
-        for steps, target in _moves(flowset, flow, state_id):
+        place = queue.popleft()
+        for steps, target in _place_moves(flowset, flow, place):
             if target not in paths:
-                paths[target] = paths[state_id] + steps
+                paths[target] = paths[place] + steps
                 queue.append(target)
-    return {s: p for s, p in paths.items() if isinstance(flow.states[s], Outcome)}
+    found: dict[str, list[Step]] = {}
+    for (state_id, _), path in paths.items():
+        if isinstance(flow.states[state_id], Outcome) and (state_id not in found or len(path) < len(found[state_id])):
+            found[state_id] = path
+    return found

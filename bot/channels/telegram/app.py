@@ -58,6 +58,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("emergency", "Someone is in danger now"),
     ("help", "How to use this bot"),
     ("about", "Disclaimer, review dates and sources"),
+    ("glossary", "What the words and abbreviations mean"),
     ("privacy", "What is stored, and for how long"),
     ("exit", "End the session and delete this chat's messages"),
     ("train", "Training mode on or off (trainers)"),
@@ -165,7 +166,8 @@ def handler_list(h: Handlers) -> list[tuple[BaseHandler[Update, Context, None], 
     """
     private = filters.ChatType.PRIVATE
     commands = [("start", h.start), ("back", h.back), ("restart", h.restart), ("menu", h.menu),
-                ("help", h.help), ("about", h.about), ("privacy", h.privacy), ("exit", h.exit),
+                ("help", h.help), ("about", h.about), ("glossary", h.glossary),
+                ("privacy", h.privacy), ("exit", h.exit),
                 ("train", h.train), ("diagram", h.diagram), ("figures", h.figures), ("stats", h.stats)]
     return [
         (CommandHandler("emergency", h.emergency), -1),

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.engine.store import DEFAULT_TTL, ttl_from_env
-from bot.stats.schema import DB_ENV, default_db_path
+from bot.paths import SESSIONS_DB_ENV, STATS_DB_ENV, heartbeat_path, sessions_db_path, stats_db_path
 
 __all__ = [
     "ADMINS_ENV",
@@ -28,8 +28,6 @@ __all__ = [
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the variable's name, not a secret
 BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
-STATS_DB_ENV = DB_ENV
-SESSIONS_DB_ENV = "REFERRAL_BOT_SESSIONS_DB"
 ADMINS_ENV = "REFERRAL_BOT_ADMINS"
 RATE_ENV = "REFERRAL_BOT_MAX_RATE"
 
@@ -47,8 +45,8 @@ class Config:
 
     token: str = field(repr=False)
     base_url: str | None = None
-    stats_db: Path = field(default_factory=default_db_path)
-    sessions_db: Path = field(default_factory=lambda: sessions_db_path())
+    stats_db: Path = field(default_factory=stats_db_path)
+    sessions_db: Path = field(default_factory=sessions_db_path)
     admins: frozenset[int] = frozenset()
     session_ttl: timedelta = DEFAULT_TTL
     max_rate: float = 30.0
@@ -109,21 +107,6 @@ def _max_rate(environ: Mapping[str, str]) -> float:
     return rate
 
 
-def sessions_db_path(environ: Mapping[str, str] | None = None) -> Path:
-    """``REFERRAL_BOT_SESSIONS_DB``, else ``sessions.db`` beside the statistics database."""
-    env = os.environ if environ is None else environ
-    raw = env.get(SESSIONS_DB_ENV, "").strip()
-    if raw:
-        return Path(raw)
-    stats_db = Path(env[STATS_DB_ENV]) if env.get(STATS_DB_ENV) else default_db_path()
-    return stats_db.with_name("sessions.db")
-
-
-def heartbeat_path(sessions_db: Path) -> Path:
-    """The file a running bot touches every half minute (read by ``referral-bot health``)."""
-    return sessions_db.with_name(sessions_db.stem + ".heartbeat")
-
-
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Read and check the settings.
 
@@ -132,7 +115,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """
     env = os.environ if environ is None else environ
     token = _token(env)
-    stats_db = Path(env[STATS_DB_ENV]) if env.get(STATS_DB_ENV) else default_db_path()
+    stats_db = stats_db_path(env)
     sessions_db = sessions_db_path(env)
     try:
         ttl = ttl_from_env(env)

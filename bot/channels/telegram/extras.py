@@ -25,7 +25,6 @@ __all__ = [
     "DIAGRAM_NO_FLOW",
     "DIAGRAM_UNAVAILABLE",
     "FIGURES_TRAINING_ONLY",
-    "about_text",
     "help_text",
     "mermaid_message",
     "send_diagram",
@@ -42,27 +41,9 @@ DIAGRAM_NO_FLOW = "Open a guide first; /diagram then shows the guide with your s
 DIAGRAM_UNAVAILABLE = "Diagrams are not available on this server."
 
 
-def _review_line(engine: Engine, flow_id: str) -> str:
-    flow = engine.flowset.flows[flow_id]
-    status = "" if flow.status == "published" else f" ({flow.status})"
-    return (f"• {flow.title}{status}: reviewed {flow.reviewed_on.isoformat()}, "
-            f"next review due {flow.review_due.isoformat()}")
-
-
 def help_text(engine: Engine) -> str:
-    """The help text and each guide's review dates."""
-    lines = [_review_line(engine, flow_id) for flow_id in engine.flowset.flows]
-    return engine.ui("help") + "\n\n" + "\n".join(lines)
-
-
-def about_text(engine: Engine) -> str:
-    """The disclaimer, then every guide with its owner, review dates and sources."""
-    parts = [engine.ui("about")]
-    for flow in engine.flowset.flows.values():
-        lines = [_review_line(engine, flow.id), f"  Owner: {flow.owner}"]
-        lines += [f"  [{s.id}] {s.title}: {s.url}" for s in flow.sources]
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
+    """The help text: one message, no review dates (those are in /about; issue 13)."""
+    return engine.ui("help")
 
 
 def mermaid_message(source: str, limit: int = MAX_TEXT) -> str:

@@ -15,9 +15,10 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram.chats import CHANNEL, Chat, Services, open_chat, update_kind
-from bot.channels.telegram.extras import about_text, help_text, send_diagram, send_figures, send_stats
+from bot.channels.telegram.extras import help_text, send_diagram, send_figures, send_stats
 from bot.channels.telegram.render import fit, parse_callback, render_turn, starts_flows
 from bot.channels.telegram.send import delete_quietly, retrying
+from bot.channels.telegram.words import send_about, send_glossary, send_sources, send_step_terms
 from bot.engine import Session, Turn
 from bot.flows.kinds import DONE
 from bot.flows.model import ROLES
@@ -145,9 +146,14 @@ class Handlers:
             await chat.say(help_text(self.engine))
 
     async def about(self, update: Update, context: Context) -> None:
-        """/about: the disclaimer, review dates and sources of every guide."""
+        """/about: the disclaimer, the force, each guide's owner and review dates; sources behind buttons."""
         if chat := self._open(update, context):
-            await chat.say(about_text(self.engine))
+            await send_about(chat)
+
+    async def glossary(self, update: Update, context: Context) -> None:
+        """/glossary lists the terms; /glossary WORD defines one."""
+        if chat := self._open(update, context):
+            await send_glossary(chat, " ".join(context.args or []))
 
     async def privacy(self, update: Update, context: Context) -> None:
         """/privacy: what is stored, and for how long."""
@@ -206,6 +212,8 @@ class Handlers:
             await _answer(query)
             return
         pressed = _pressed(query)
+        if await self._information(chat, query):  # issue 13: answers that move nothing
+            return
         accepted = self._accept(chat, query.data)
         if accepted is None:
             stale = self.services.ui("stale")
@@ -216,6 +224,21 @@ class Handlers:
         chat.save()  # before any await: a crash now must not let the same press count twice
         await _answer(query)
         await chat.reply(turn, pressed=pressed, label=_button_label(pressed, query.data), in_place=in_place)
+
+    async def _information(self, chat: Chat, query: CallbackQuery) -> bool:
+        """A glossary or sources button: answered with information, the step unchanged.
+        True when the press was one of these (a stale one gets the stale answer)."""
+        callback = parse_callback(query.data)
+        if callback is None or callback.kind not in ("glossary", "sources"):
+            return False
+        await _answer(query)
+        if callback.kind == "glossary":
+            done = not chat.on_role_screen() and await send_step_terms(chat, callback.state)
+        else:
+            done = await send_sources(chat, callback.value)
+        if not done:
+            await chat.show_current(error=self.services.ui("stale"))
+        return True
 
     def _accept(self, chat: Chat, data: str | None) -> tuple[Turn, bool] | None:
         """The turn a valid press leads to (and whether it is a checklist tick, edited in

@@ -26,6 +26,7 @@ __all__ = [
     "Rendered",
     "answered_text",
     "fit",
+    "glossary_callback",
     "parse_callback",
     "render_roles",
     "render_turn",
@@ -58,6 +59,11 @@ class Callback:
     state: str = ""
 
 
+def glossary_callback(state_id: str) -> str:
+    """Callback data of a step's "What do these words mean?" button (issue 13)."""
+    return f"g:{state_id}"
+
+
 def role_callback(role: str) -> str:
     """Callback data of a role button."""
     return f"r:{role}"
@@ -77,6 +83,10 @@ def parse_callback(data: str | None) -> Callback | None:
         return Callback("flow", rest)
     if prefix == "r" and rest in ROLES:
         return Callback("role", rest)
+    if prefix == "g" and rest:  # issue 13: the step's glossary terms
+        return Callback("glossary", rest, rest)
+    if prefix == "s" and rest:  # issue 13: a flow's sources, from /about
+        return Callback("sources", rest)
     return None
 
 
@@ -153,6 +163,8 @@ def render_turn(turn: Turn, ui: Ui) -> Rendered:
         parts.append(_signpost_lines(turn.signposts, ui))
     rows = _rows([_option_button(turn, o) for o in turn.options])
     rows += [[InlineKeyboardButton(_label(f"🌐 {s.name}"), url=s.url)] for s in turn.signposts if s.url]
+    if turn.terms:  # issue 13: "What do these words mean?" answers without changing the step
+        rows.append([InlineKeyboardButton(_label(ui("glossary_label")), callback_data=glossary_callback(turn.state))])
     rows += _nav_rows(turn, ui)
     return Rendered(fit("\n\n".join(parts)), InlineKeyboardMarkup(rows))
 

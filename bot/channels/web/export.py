@@ -149,9 +149,10 @@ def _export_flow(engine: Engine, flow: Flow, write: Any, stamp: str, training_no
     write(f"{flow.id}/index.html", "start_offline.html", 1, title=f"{flow.title} - {TEXT['service']}", flow=flow,
           start_href=start_href, stamp=stamp)
     for state in flow.states.values():
-        session = Session(flow=flow.id, state=state.id, version=flow.version, channel="offline")
+        session = Session(flow=flow.id, state=state.id, version=flow.version, channel="offline",
+                          training=training_notes)
         turn: Turn = engine.current(session)
-        view = step_view(engine, turn)
+        view = step_view(engine, turn, training=training_notes)
         targets: dict[str, str] = {}
         checklist_links: list[dict[str, str]] = []
         if isinstance(state, Question):

@@ -167,7 +167,7 @@ class Pages:
         can_go_back = bool(session.history)
 
         def build() -> dict[str, Any]:
-            step = step_view(self.engine, turn, can_go_back=can_go_back)
+            step = step_view(self.engine, turn, can_go_back=can_go_back, training=session.training)
             radio_items = [{"value": c.id, "text": c.label, "checked": c.checked} for c in step.choices]
             back = None
             if step.can_go_back:
@@ -185,7 +185,7 @@ class Pages:
             return context
 
         template = "train.html" if view == TRAIN else "step.html"
-        return self._cached_page(request, visit, (turn, view, can_go_back), template, status, build)
+        return self._cached_page(request, visit, (turn, view, can_go_back, session.training), template, status, build)
 
     def _show_current(self, request: Request, visit: Visit, *, view: str | None = None, status: int = 200,
                       notice: str | None = None, flow_id: str | None = None) -> Response:

@@ -139,22 +139,15 @@ class StepView:
 
 
 def _terms(turn: Turn) -> list[Term]:
-    """The glossary terms a step uses (``Turn.terms``, when the engine provides them), each
-    named with what it stands for: "NRM (National Referral Mechanism)"."""
-    found = []
-    for entry in getattr(turn, "terms", None) or ():
-        term, definition = getattr(entry, "term", None), getattr(entry, "definition", None)
-        meaning = getattr(entry, "meaning", None)
-        if term and definition:
-            found.append(Term(f"{term} ({meaning})" if meaning else str(term), str(definition)))
-    return found
+    """The glossary terms a step uses (``Turn.terms``), each named with what it stands for:
+    "NRM (National Referral Mechanism)"."""
+    return [Term(f"{t.term} ({t.meaning})" if t.meaning else t.term, t.definition) for t in turn.terms]
 
 
 def force_name(engine: Engine) -> str | None:
     """The force named in the local profile, if one is loaded."""
-    local = getattr(engine.flowset, "local", None)
-    force = getattr(local, "force", None)
-    return str(force) if force else None
+    local = engine.flowset.local
+    return local.force if local is not None else None
 
 
 _TITLES: dict[tuple[str, str], dict[str, str]] = {}
@@ -189,8 +182,12 @@ def _why(engine: Engine, flow: Flow, state: State) -> WhyView | None:
                    source.title if source else None, source.url if source else None)
 
 
-def step_view(engine: Engine, turn: Turn, *, can_go_back: bool = False) -> StepView:
-    """The view of a step turn (question, checklist, info or outcome)."""
+def step_view(engine: Engine, turn: Turn, *, can_go_back: bool = False, training: bool = False) -> StepView:
+    """The view of a step turn (question, checklist, info or outcome).
+
+    The step's review note is shown only in training mode (issue 13); the engine already leaves
+    the signposts' review notes out of the turn otherwise.
+    """
     assert turn.flow is not None
     flow = engine.flowset.flows[turn.flow]
     state = flow.states[turn.state]
@@ -208,7 +205,7 @@ def step_view(engine: Engine, turn: Turn, *, can_go_back: bool = False) -> StepV
                               s.review_note) for s in turn.signposts]
     return StepView(
         flow_id=flow.id, flow_title=flow.title, state_id=state.id, kind=turn.kind, heading=heading, body=body,
-        review_note=state.review_note, review_flag=engine.ui("review_flag"), choices=choices,
+        review_note=state.review_note if training else None, review_flag=engine.ui("review_flag"), choices=choices,
         signposts=signposts, next_flows=next_flows, why=_why(engine, flow, state), terms=_terms(turn),
         error=turn.error, notice=turn.notice, can_go_back=can_go_back, version=flow.version,
         title_text=step_titles(engine, flow)[state.id],

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from yaml.nodes import Node
 
+from bot.flows.facts import read_remember
 from bot.flows.model import NOWHERE, Action, Common, Mark, State
 from bot.flows.reader import Reader, unique
 
@@ -56,14 +57,18 @@ class Question(State):
     """Single choice: one option leads on."""
 
     options: tuple[Option, ...] = ()
+    remember: str | None = None
+    """A fact the answer is remembered as (issue 13; see bot.flows.facts), or None."""
 
     kind: ClassVar[str] = "question"
     REQUIRED: ClassVar[tuple[str, ...]] = ("options",)
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("remember",)
 
     @classmethod
     def build(cls, reader: Reader, fields: dict[str, Any], common: Common) -> State | None:
         options = _options(reader, fields.get("options"), common.id)
-        return cls(common.id, common.text, common.mark, common.why, common.review_note, options)
+        remember = read_remember(reader, fields.get("remember"))
+        return cls(common.id, common.text, common.mark, common.why, common.review_note, options, remember)
 
     def edges(self) -> Iterable[tuple[str, Mark, str]]:
         return [(o.next, o.mark, f"option '{o.id}' of '{self.id}'") for o in self.options]
