@@ -99,16 +99,18 @@ def test_answers_never_appear_in_urls_and_live_only_in_the_server_session(site: 
         page = web.answer(page, "no")
         page = web.answer(page, "continue")
         page = web.answer(page, "myself")
-        assert page.outcome == "self_help"
+        page = web.answer(page, "under_18")
+        assert page.outcome == "self_child"
         for location in web.locations:
             assert re.fullmatch(r"/(flows/[a-z0-9_]+/[a-z0-9_]+)?", location), location
             assert "?" not in location
             assert "myself" not in location
+            assert "under_18" not in location
     rows = sqlite3.connect(site.sessions_db).execute("select key, session from sessions").fetchall()
     assert len(rows) == 1
     _key, stored = rows[0]
     assert '"channel":"web"' in stored
-    assert '"state":"self_help"' in stored
+    assert '"state":"self_child"' in stored
     assert token_not_in(site.sessions_db, client.cookies.get(COOKIE) or "")
 
 
@@ -336,14 +338,14 @@ def test_statistics_record_the_web_channel_and_nothing_about_the_visitor(site: S
         web = user(client)
         web.choose_role("public")
         page = web.start("report_concern")
-        web.answer(web.answer(web.answer(page, "no"), "continue"), "myself")
+        web.answer(web.answer(web.answer(web.answer(page, "no"), "continue"), "myself"), "under_18")
         client.get("/", headers={"user-agent": "UA-MARKER-123", "referer": "https://ref.example/path-MARKER"})
     site.recorder.flush()
     db = sqlite3.connect(site.stats_db)
     rows = db.execute("select channel, role, kind, outcome from events").fetchall()
     assert rows
     assert {r[0] for r in rows} == {"web"}
-    assert ("web", "public", "outcome", "self_help") in rows
+    assert ("web", "public", "outcome", "self_child") in rows
     for path in (site.stats_db, site.sessions_db):
         raw = path.read_bytes()
         wal = path.with_name(path.name + "-wal")
