@@ -213,9 +213,13 @@ class ApiState:
         self.pending = [u for u in self.pending if u.kind in self.allowed_updates]
         return self.pending[:limit]
 
-    def mark_fetched(self, updates: list[PendingUpdate]) -> None:
-        """Count one delivery of each update."""
-        now = time.monotonic()
+    def mark_fetched(self, updates: list[PendingUpdate], at: float | None = None) -> None:
+        """Count one delivery of each update, made at ``at`` (``time.monotonic()``; now if None).
+
+        A webhook delivery passes the time its POST started: the bot may answer before the POST
+        returns, and an answer must never look older than the delivery it answers.
+        """
+        now = time.monotonic() if at is None else at
         for u in updates:
             self.delivered[u.update_id] = self.delivered.get(u.update_id, 0) + 1
             self.fetched_at[u.update_id] = now  # the latest delivery

@@ -51,12 +51,12 @@ class WebhookSender:
                     state.cond.wait(0.1)
                     continue
                 update, url, secret = batch[0], str(state.webhook_url), state.webhook_secret
-                state.fetched_at[update.update_id] = time.monotonic()
+                posted = state.fetched_at[update.update_id] = time.monotonic()
             error = self._post(url, secret, update.payload)
             with state.cond:
                 if error is None:
                     failures = 0
-                    state.mark_fetched([update])
+                    state.mark_fetched([update], at=posted)
                     state.pending = [u for u in state.pending if u.update_id != update.update_id]
                     continue
                 failures += 1

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from botapi import FakeBotApi, FakeUser
 from botapi.fixtures import require_spec
-from tgkit import ADMIN_ID, BotProcess
+from tgkit import ADMIN_ID, BotProcess, started, stop_leftovers
 
 _user_ids = itertools.count(7_100_001)
 
@@ -52,6 +52,14 @@ def new_user(shared_api: FakeBotApi, shared_bot: BotProcess) -> Iterator[object]
         return shared_api.user(next(_user_ids), **details)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_bot_outlives_its_test() -> Iterator[None]:
+    """Kill any bot a test started and left running (say, because it failed before stopping it)."""
+    before = started()
+    yield
+    stop_leftovers(before)
 
 
 @pytest.fixture(autouse=True)

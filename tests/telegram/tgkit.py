@@ -42,8 +42,12 @@ __all__ = [
     "press",
     "send",
     "session_rows",
+    "started",
+    "stop_leftovers",
     "tap",
 ]
+
+_STARTED: list[BotProcess] = []
 
 
 def bot_command() -> list[str]:
@@ -94,6 +98,7 @@ class BotProcess:
                 [*bot_command(), "run", "--poll-timeout", "2", *self.args],
                 env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
             )
+        _STARTED.append(self)
         try:
             self.api.wait_for_call(ready, lambda c: c.at >= started, timeout=timeout)
         except AssertionError:
@@ -121,6 +126,25 @@ class BotProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
+
+
+def stop_leftovers(keep: int) -> None:
+    """Kill every bot started after the first ``keep`` that a failed test left running.
+
+    A test that fails before ``bot.stop()`` would otherwise leave its process for the garbage
+    collector, whose ResourceWarning then fails whichever test happens to be running.
+    """
+    for bot in _STARTED[keep:]:
+        if bot.process is not None and bot.process.poll() is None:
+            bot.process.kill()
+        if bot.process is not None:
+            bot.process.wait(10)
+    del _STARTED[keep:]
+
+
+def started() -> int:
+    """How many bots have been started so far (for :func:`stop_leftovers`)."""
+    return len(_STARTED)
 
 
 def session_rows(db: Path) -> int:
