@@ -1,6 +1,6 @@
 """Sessions on transitions machines; nothing about channels."""
 
-from bot.engine.engine import BACK, COMMANDS, EMERGENCY, EMERGENCY_PHRASES, Engine
+from bot.engine.engine import BACK, COMMANDS, EMERGENCY, EMERGENCY_PHRASES, WELSH_COMMANDS, Engine
 from bot.engine.events import EVENT_KINDS, FlowEvent, Listener
 from bot.engine.machine import compile_machine, machine_config
 from bot.engine.session import MENU, Session, new_run_id
@@ -13,6 +13,7 @@ __all__ = [
     "EMERGENCY_PHRASES",
     "EVENT_KINDS",
     "MENU",
+    "WELSH_COMMANDS",
     "Engine",
     "FlowEvent",
     "Listener",

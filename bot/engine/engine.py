@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from transitions import Machine
 
@@ -13,34 +13,76 @@ from bot.engine.glossary import StepTerms
 from bot.engine.machine import compile_machine
 from bot.engine.session import MENU, Session, new_run_id
 from bot.engine.turn import Turn, TurnOption, TurnSignpost, TurnTerm
+from bot.flows.loader import Catalogue
 from bot.flows.model import Flow, FlowSet, State
 from bot.flows.text import expand
 
-__all__ = ["BACK", "COMMANDS", "EMERGENCY", "EMERGENCY_PHRASES", "Engine"]
+__all__ = ["BACK", "COMMANDS", "EMERGENCY", "EMERGENCY_PHRASES", "WELSH_COMMANDS", "Engine"]
 
 log = logging.getLogger(__name__)
 
 BACK, RESTART, MENU_COMMAND, EMERGENCY = "back", "restart", "menu", "emergency"
 COMMANDS = (BACK, RESTART, MENU_COMMAND, EMERGENCY)
-EMERGENCY_PHRASES = frozenset({"emergency", "999", "help me"})
+EMERGENCY_PHRASES = frozenset({"emergency", "999", "help me", "argyfwng", "helpwch fi", "help fi"})
+"""Typed words that show the emergency step before anything else, in English and Welsh."""
+WELSH_COMMANDS = {"nôl": BACK, "yn ôl": BACK, "ailddechrau": RESTART, "dewislen": MENU_COMMAND,
+                  "argyfwng": EMERGENCY}
+"""Welsh words for the typed commands (issue 15); the English words work in every language."""
 EMERGENCY_STATE = "emergency"
 
 
 class Engine:
     """Runs every session on one shared machine per flow; knows nothing about channels."""
 
-    def __init__(self, flowset: FlowSet, listeners: Iterable[Listener] = ()) -> None:
-        self.flowset = flowset
+    def __init__(self, flowset: FlowSet, listeners: Iterable[Listener] = (), *,
+                 translations: Mapping[str, FlowSet] | None = None) -> None:
+        """Compile one machine per flow of ``flowset`` (English); ``translations`` are the same
+        flows in other languages, by code (see :meth:`for_language`)."""
         self._machines: dict[str, Machine] = {
             flow_id: compile_machine(flow) for flow_id, flow in flowset.flows.items()
         }
         self._listeners: list[Listener] = list(listeners)
+        self._failed_listeners: set[int] = set()
+        self._siblings: dict[str, Engine] = {}
+        self._use(flowset, self)
+        for code, translated in (translations or {}).items():
+            if code != self.language:
+                Engine.__new__(Engine)._use(translated, self)
+
+    @classmethod
+    def from_catalogue(cls, catalogue: Catalogue, listeners: Iterable[Listener] = ()) -> Engine:
+        """An engine for every language of a :class:`~bot.flows.Catalogue`."""
+        return cls(catalogue.base, listeners, translations=catalogue.sets)
+
+    def _use(self, flowset: FlowSet, first: Engine) -> None:
+        """Set up for ``flowset``, sharing ``first``'s machines, listeners and languages."""
+        self.flowset = flowset
+        self.language = flowset.language
+        if first is not self:
+            self._machines, self._listeners = first._machines, first._listeners
+            self._failed_listeners, self._siblings = first._failed_listeners, first._siblings
+        self._siblings[self.language] = self
         self._shown: dict[tuple[str, str, bool],
                           tuple[tuple[TurnOption, ...], tuple[TurnSignpost, ...], tuple[TurnTerm, ...]]] = {}
-        self._failed_listeners: set[int] = set()
         local = flowset.local  # issue 13: a force's profile replaces directory entries
         self._directory = {**flowset.signposts, **local.single()} if local else flowset.signposts
         self._terms = StepTerms(flowset.glossary, self._directory)
+
+    # -- languages (issue 15) -------------------------------------------------------------------
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language the flows can be shown in, English first."""
+        return tuple(self._siblings)
+
+    def for_language(self, code: str | None) -> Engine:
+        """The engine that shows the same flows, with the same machines, in language ``code``
+        (the English one for a language the flows are not in)."""
+        return self._siblings.get(code or "", self._siblings[next(iter(self._siblings))])
+
+    def for_session(self, session: Session) -> Engine:
+        """The engine in the session's language."""
+        return self.for_language(session.language)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -52,7 +94,8 @@ class Engine:
         if not self._listeners:
             return
         event = FlowEvent(kind, session.flow, session.version, session.state, session.run_id,
-                          session.channel, session.role, session.training, session.steps, outcome)
+                          session.channel, session.role, session.training, session.steps, outcome,
+                          session.language)
         for listener in self._listeners:
             try:
                 listener(event)
@@ -127,10 +170,12 @@ class Engine:
             signposts = self._signposts(state.services(), session.training)
             shown = self._shown[key] = (options, signposts, self._terms.find(text, options, signposts))
         options, signposts, terms = shown
+        if flow.language != self.language and state.id == flow.start and notice is None:
+            notice = self.ui("not_translated")  # issue 15: shown in English, said in the user's language
         return Turn(flow.id, state.id, state.kind, text, options, signposts,
                     outcome=state.id if state.final else None,
                     selected=tuple(session.selected) if state.multi_select else None, error=error, notice=notice,
-                    terms=terms)
+                    terms=terms, language=flow.language)
 
     def not_understood(self, session: Session) -> Turn:
         """The current turn again, with the 'not understood' error."""
@@ -273,6 +318,7 @@ class Engine:
         lowered = text.casefold()
         if lowered in EMERGENCY_PHRASES:
             return self.emergency(session)
+        lowered = WELSH_COMMANDS.get(lowered, lowered)
         if lowered == BACK:
             return self.back(session)
         if lowered == RESTART:

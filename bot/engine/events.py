@@ -32,6 +32,8 @@ class FlowEvent:
     training: bool
     step: int
     outcome: str | None = None
+    language: str = "en"
+    """The language the run is shown in (issue 15)."""
 
 
 Listener = Callable[[FlowEvent], None]

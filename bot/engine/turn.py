@@ -52,6 +52,8 @@ class Turn:
     error: str | None = None
     notice: str | None = None
     terms: tuple[TurnTerm, ...] = ()
+    language: str = "en"
+    """The language of the step's own text: English for a flow not yet translated (issue 15)."""
 
     def protocol(self) -> dict[str, Any]:
         """The terminal ``--json`` shape: exactly the documented keys."""

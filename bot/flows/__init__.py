@@ -1,5 +1,6 @@
 """Flow files: load YAML into a typed, validated model."""
 
+from bot.flows.i18n import LANGUAGES
 from bot.flows.kinds import (
     KINDS,
     Checklist,
@@ -13,13 +14,15 @@ from bot.flows.kinds import (
     registered,
 )
 from bot.flows.limits import ChannelLimits
-from bot.flows.loader import default_flows_dir, load_flows, validate_paths
-from bot.flows.model import AUDIENCES, Common, Flow, FlowSet, Mark, Signpost, Source, State, Why
+from bot.flows.loader import Catalogue, default_flows_dir, load_catalogue, load_flows, validate_paths
+from bot.flows.model import AUDIENCES, Common, Flow, FlowSet, Mark, Signpost, Source, State, Translation, Why
 from bot.flows.problems import FlowError, Problem
 
 __all__ = [
     "AUDIENCES",
     "KINDS",
+    "LANGUAGES",
+    "Catalogue",
     "ChannelLimits",
     "Checklist",
     "ChecklistRule",
@@ -37,8 +40,10 @@ __all__ = [
     "Signpost",
     "Source",
     "State",
+    "Translation",
     "Why",
     "default_flows_dir",
+    "load_catalogue",
     "load_flows",
     "register_kind",
     "registered",

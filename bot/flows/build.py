@@ -31,8 +31,9 @@ UI_KEYS = (
     "non_text", "error", "exit", "expired", "role_officer", "role_partner", "role_public",
     "role_trainer", "training_on", "training_off", "review_flag",
 )
-UI_NEW = ("glossary_label", "glossary", "glossary_unknown", "local_force", "sources_label")
-"""Issue 13's interface texts (required like the others)."""
+UI_NEW = ("glossary_label", "glossary", "glossary_unknown", "local_force", "sources_label",
+          "language_label", "choose_language", "not_translated", "translation_unreviewed")
+"""Issue 13's and issue 15's interface texts (required like the others)."""
 
 
 def _sources(reader: Reader, node: Node | None) -> tuple[Source, ...]:

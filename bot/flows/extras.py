@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.flows.glossary import GLOSSARY_FILE, Glossary, build_glossary, check_coverage, flow_texts, signpost_texts
+from bot.flows.i18n import BASE, localise
 from bot.flows.local import LocalProfile, load_profile
 from bot.flows.model import Flow, Mark, Signpost
 from bot.flows.problems import Problem
@@ -16,23 +17,25 @@ from bot.flows.yamlsafe import compose_file
 __all__ = ["load_extras"]
 
 
-def _glossary(path: Path, shown: str) -> tuple[Glossary | None, list[Problem]]:
+def _glossary(path: Path, shown: str, language: str) -> tuple[Glossary | None, list[Problem]]:
     if not path.is_file():
         return None, []
     reader = Reader(shown)
     node = compose_file(str(path), shown)
     if isinstance(node, Problem):
         return None, [node]
-    return build_glossary(reader, node), reader.problems
+    return build_glossary(reader, localise(reader, node, "glossary", language)[0]), reader.problems
 
 
 def load_extras(folder: Path, flows: list[Flow], signposts: dict[str, Signpost], local: Path | None,
-                display: Callable[[Path], str]) -> tuple[Glossary | None, LocalProfile | None, list[Problem]]:
-    """The glossary and profile, and every problem: in them and in abbreviation coverage."""
-    glossary, problems = _glossary(folder / GLOSSARY_FILE, display(folder / GLOSSARY_FILE))
+                display: Callable[[Path], str], language: str = BASE,
+                ) -> tuple[Glossary | None, LocalProfile | None, list[Problem]]:
+    """The glossary and profile in ``language``, and every problem: in them and in abbreviation
+    coverage."""
+    glossary, problems = _glossary(folder / GLOSSARY_FILE, display(folder / GLOSSARY_FILE), language)
     profile = None
     if local is not None:
-        profile, found = load_profile(local, display(local), signposts)
+        profile, found = load_profile(local, display(local), signposts, language)
         problems += found
     if glossary is not None:
         texts: list[tuple[str, Mark]] = []

@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bot.flows.build import build_signposts
 from bot.flows.facts import NATIONS
+from bot.flows.i18n import localise
 from bot.flows.links import link_problem
 from bot.flows.model import NOWHERE, Mark, Signpost
 from bot.flows.problems import Problem
@@ -180,7 +181,8 @@ def _build(reader: Reader, node: Node, directory: dict[str, Signpost]) -> LocalP
     return LocalProfile(force, nation, reader.path, overrides, reader.mark(node))
 
 
-def load_profile(path: Path, shown: str, directory: dict[str, Signpost]) -> tuple[LocalProfile | None, list[Problem]]:
+def load_profile(path: Path, shown: str, directory: dict[str, Signpost],
+                 language: str = "en") -> tuple[LocalProfile | None, list[Problem]]:
     """Read and check a profile against the directory; the problems say file:line:column."""
     reader = Reader(shown)
     if not path.is_file():
@@ -190,5 +192,5 @@ def load_profile(path: Path, shown: str, directory: dict[str, Signpost]) -> tupl
     node = compose_file(str(path), shown)
     if isinstance(node, Problem):
         return None, [node]
-    profile = _build(reader, node, directory)
+    profile = _build(reader, localise(reader, node, "profile", language)[0], directory)
     return profile, reader.problems

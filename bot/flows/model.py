@@ -30,6 +30,7 @@ __all__ = [
     "Signpost",
     "Source",
     "State",
+    "Translation",
     "Why",
 ]
 
@@ -181,6 +182,12 @@ class Flow:
     path: str
     mark: Mark = NOWHERE
     field_marks: dict[str, Mark] = field(default_factory=dict)
+    language: str = "en"
+    """The language this copy's texts are in (English for a flow not translated into the set's)."""
+    languages: tuple[str, ...] = ("en",)
+    """The languages the flow file declares (issue 15)."""
+    translation: dict[str, Translation] = field(default_factory=dict)
+    """Who translated the flow into each declared language other than English."""
 
     def where(self, field_name: str) -> Mark:
         """Where a top-level field was written (the flow's start when unknown)."""
@@ -198,6 +205,23 @@ class Flow:
             if source.id == source_id:
                 return source
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """Who translated a file into one language, when, and whether a fluent speaker reviewed it."""
+
+    language: str
+    translated_by: str
+    translated_on: date
+    reviewed_by: str | None = None
+    reviewed_on: date | None = None
+    complete: bool = True
+
+    @property
+    def reviewed(self) -> bool:
+        """True once a fluent speaker of the language has reviewed the translation."""
+        return self.reviewed_by is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +251,10 @@ class FlowSet:
     warnings: tuple[str, ...] = ()
     glossary: Glossary | None = None  # issue 13: flows/glossary.yaml, when the folder has one
     local: LocalProfile | None = None  # issue 13: the force's profile (REFERRAL_BOT_LOCAL)
+    language: str = "en"
+    """The language of the interface texts, signposts and glossary (issue 15)."""
+    ui_translation: Translation | None = None
+    """Who translated the interface texts into ``language`` (None for English)."""
 
     def flow(self, flow_id: str) -> Flow:
         return self.flows[flow_id]
