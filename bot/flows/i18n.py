@@ -136,7 +136,7 @@ def _flag(reader: Reader, node: Node | None) -> bool:
     if node is None:
         return True
     if isinstance(node, ScalarNode) and node.value in ("true", "false"):
-        return node.value == "true"
+        return bool(node.value == "true")
     reader.error(node, "complete should be true or false.", "write complete: true or complete: false.")
     return True
 
