@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bot.channels.terminal import run_human, run_json
-from bot.cli.common import flows_option, load_or_exit
+from bot.cli.common import catalogue_or_exit, flows_option
 from bot.engine import Engine
 from bot.paths import locations
 from bot.stats import Recorder
@@ -35,7 +35,8 @@ def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | N
     \b
         echo 2 | referral-bot chat --json report_concern
     """
-    flowset = load_or_exit(flows_dir)
+    catalogue = catalogue_or_exit(flows_dir)
+    flowset = catalogue.base
     if flow_id is not None and flow_id not in flowset.flows:
         known = ", ".join(sorted(flowset.flows))
         raise click.BadParameter(f"unknown flow '{flow_id}'. Known flows: {known}.", param_hint="FLOW_ID")
@@ -45,7 +46,7 @@ def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | N
             reconfigure(encoding="utf-8", errors="replace")
     where = dataclasses.replace(locations(), flows=Path(flowset.folder).resolve())
     recorder = Recorder(where.stats_db)  # anonymised statistics, written off the chat's path
-    engine = Engine(flowset, listeners=[recorder])
+    engine = Engine.from_catalogue(catalogue, listeners=[recorder])
     session = engine.new_session(channel="terminal", training=training)
     try:
         if as_json:

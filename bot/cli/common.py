@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from bot.flows import ChannelLimits, FlowError, FlowSet, load_flows
+from bot.flows import Catalogue, ChannelLimits, FlowError, FlowSet, load_catalogue
 
-__all__ = ["flows_option", "load_or_exit"]
+__all__ = ["catalogue_or_exit", "flows_option", "load_or_exit"]
 
 flows_option = click.option(
     "--flows",
@@ -24,16 +24,21 @@ flows_option = click.option(
 
 
 def load_or_exit(flows_dir: Path | None, *, limits: Sequence[ChannelLimits] = ()) -> FlowSet:
-    """Load and validate flows (against the ``limits`` of the channel about to start), or print
-    every problem and exit 1 (never a traceback)."""
+    """The English flows (see :func:`catalogue_or_exit`)."""
+    return catalogue_or_exit(flows_dir, limits=limits).base
+
+
+def catalogue_or_exit(flows_dir: Path | None, *, limits: Sequence[ChannelLimits] = ()) -> Catalogue:
+    """Load and validate flows in every language (against the ``limits`` of the channel about
+    to start), or print every problem and exit 1 (never a traceback)."""
     try:
-        flowset = load_flows(flows_dir, limits=limits, local=os.environ.get("REFERRAL_BOT_LOCAL") or None)
+        catalogue = load_catalogue(flows_dir, limits=limits, local=os.environ.get("REFERRAL_BOT_LOCAL") or None)
     except FlowError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         errors = sum(1 for p in exc.problems if p.is_error)
         click.echo(f"Refusing to start: {errors} error(s) in the flow files.", err=True)
         sys.exit(1)
-    for warning in flowset.warnings:
+    for warning in catalogue.base.warnings:
         click.echo(warning, err=True)
-    return flowset
+    return catalogue

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import flows_option, load_or_exit
+from bot.cli.common import catalogue_or_exit, flows_option
 
 __all__ = ["export_site"]
 
@@ -34,7 +34,8 @@ def export_site(folder: Path, no_training_notes: bool, drafts: bool, flows_dir: 
     from bot.channels.web.export import export_site as write_pack
     from bot.engine import Engine
 
-    flowset = load_or_exit(flows_dir)
-    result = write_pack(Engine(flowset), folder, training_notes=not no_training_notes, include_drafts=drafts)
+    catalogue = catalogue_or_exit(flows_dir)
+    result = write_pack(Engine.from_catalogue(catalogue), folder, training_notes=not no_training_notes,
+                        include_drafts=drafts)
     pages = sum(1 for p in result.files if p.suffix == ".html")
     click.echo(f"Wrote {pages} pages to {folder}/ (open {folder}/index.html; works offline from file://).")

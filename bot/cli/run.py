@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from bot.cli.common import flows_option, load_or_exit
+from bot.cli.common import catalogue_or_exit, flows_option
 
 __all__ = ["run"]
 
@@ -129,7 +129,7 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
         _fail("--secret-token (TELEGRAM_WEBHOOK_SECRET) must be 1-256 letters, digits, '_' or '-'.")
     from bot.channels.telegram.limits import LIMITS
 
-    flowset = load_or_exit(flows_dir, limits=(LIMITS,))
+    catalogue = catalogue_or_exit(flows_dir, limits=(LIMITS,))
 
     from telegram.error import InvalidToken, NetworkError
 
@@ -140,7 +140,7 @@ def run(webhook_url: str | None, listen: str, port: int, secret_token: str | Non
 
     setup_logging(config.token)
     try:
-        services = make_services(config, flowset)
+        services = make_services(config, catalogue)
     except StoreError as exc:
         _fail(str(exc))
         return

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import flows_option, load_or_exit
+from bot.cli.common import catalogue_or_exit, flows_option
 
 __all__ = ["web"]
 
@@ -38,7 +38,7 @@ def web(host: str, port: int, flows_dir: Path | None) -> None:
     from bot.paths import sessions_db_path, stats_db_path
     from bot.stats import Recorder
 
-    flowset = load_or_exit(flows_dir, limits=(LIMITS,))
+    catalogue = catalogue_or_exit(flows_dir, limits=(LIMITS,))
     try:
         ttl = ttl_from_env()
     except ValueError as exc:
@@ -46,7 +46,7 @@ def web(host: str, port: int, flows_dir: Path | None) -> None:
         sys.exit(2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     recorder = Recorder(stats_db_path(), interval=1.0, batch_size=5_000)
-    engine = Engine(flowset, listeners=[recorder])
+    engine = Engine.from_catalogue(catalogue, listeners=[recorder])
     click.echo(f"Referral Guide web channel: open http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     try:
         serve_web(engine, sessions_db_path(), ttl, host, port)

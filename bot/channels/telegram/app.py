@@ -41,7 +41,7 @@ from bot.channels.telegram.render import NAV_EMERGENCY
 from bot.channels.telegram.stored import ChatRecord
 from bot.engine import Engine
 from bot.engine.store import SessionStore
-from bot.flows import FlowSet
+from bot.flows import Catalogue, FlowSet
 from bot.stats import Recorder
 
 __all__ = ["COMMANDS", "Webhook", "build_application", "handler_list", "make_services", "run", "start_manually",
@@ -90,7 +90,7 @@ class Webhook:
         return urlsplit(self.url).path.lstrip("/")
 
 
-def make_services(config: Config, flowset: FlowSet) -> Services:
+def make_services(config: Config, flows: FlowSet | Catalogue) -> Services:
     """The engine with the statistics recorder attached, and the session store.
 
     The recorder writes once a second (sooner if ``STATS_BATCH`` events wait): each write
@@ -98,7 +98,8 @@ def make_services(config: Config, flowset: FlowSet) -> Services:
     the slowest replies fast. A crash loses at most that second of statistics, never a place.
     """
     recorder = Recorder(config.stats_db, interval=STATS_INTERVAL, batch_size=STATS_BATCH)
-    engine = Engine(flowset, listeners=[recorder])
+    engine = Engine.from_catalogue(flows, listeners=[recorder]) if isinstance(flows, Catalogue) \
+        else Engine(flows, listeners=[recorder])
     store = SessionStore(config.sessions_db, ttl=config.session_ttl, records=(ChatRecord,))
     return Services(engine=engine, store=store, config=config, recorder=recorder)
 
