@@ -49,7 +49,7 @@ def test_events_are_stored_with_an_hour_bucket_and_no_exact_time(demo: FlowSet, 
     stored = [dict(r) for r in rows(tmp_path / "s.db")]
     run_id = session.run_id
     base: dict[str, object] = {"flow": "stats_demo", "version": "1.0.0", "channel": "telegram", "role": "partner",
-            "training": 1, "hour": "2026-11-29T15:00Z", "run_id": run_id}
+            "training": 1, "hour": "2026-11-29T15:00Z", "run_id": run_id, "language": "en"}
     expected: list[dict[str, object]] = [
         {"kind": "started", "state": "danger", "outcome": None, "step": 1},
         {"kind": "step", "state": "danger", "outcome": None, "step": 1},
@@ -113,15 +113,16 @@ def test_database_file_is_private_wal_and_migrated(demo: FlowSet, tmp_path: Path
     finally:
         conn.close()
     recorder.close()
-    assert [(s, n) for s, n, _ in migrations] == [("referral_bot_stats", "m001_events")]
+    assert [(s, n) for s, n, _ in migrations] == [("referral_bot_stats", "m001_events"),
+                                                   ("referral_bot_stats", "m002_language")]
     # The migration log keeps the day only: an exact time would date the first conversation.
-    assert [len(applied) for _, _, applied in migrations] == [len("2026-11-29")]
+    assert [len(applied) for _, _, applied in migrations] == [len("2026-11-29")] * 2
     # Opening again applies nothing twice.
     again = Recorder(path)
     assert again.flush()
     again.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 2
     conn.close()
 
 

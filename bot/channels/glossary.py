@@ -6,7 +6,8 @@ from __future__ import annotations
 from bot.engine import Engine, TurnTerm
 from bot.flows.model import Flow
 
-__all__ = ["about_summary", "flow_line", "glossary_list", "glossary_reply", "sources_text", "terms_text"]
+__all__ = ["about_summary", "flow_line", "glossary_list", "glossary_reply", "sources_text", "terms_text",
+           "unreviewed"]
 
 
 def _term(term: str, meaning: str | None, definition: str) -> str:
@@ -40,26 +41,38 @@ def glossary_reply(engine: Engine, word: str, bullet: str = "•") -> str:
     return _term(term.term, term.meaning, term.definition)
 
 
-def flow_line(flow: Flow, *, owner: bool = True) -> str:
+def flow_line(engine: Engine, flow: Flow, *, owner: bool = True) -> str:
     """One flow for /about: title, review dates and (unless every flow has the same) owner."""
-    status = "" if flow.status == "published" else f" ({flow.status})"
-    by = f"; owner: {flow.owner}" if owner else ""
-    return (f"{flow.title}{status}: reviewed {flow.reviewed_on.isoformat()}, "
-            f"review due {flow.review_due.isoformat()}{by}")
+    status = "" if flow.status == "published" else f" ({engine.ui('draft')})"
+    by = f"; {engine.ui('about_owner')}: {flow.owner}" if owner else ""
+    return (f"{flow.title}{status}: {engine.ui('about_reviewed')} {flow.reviewed_on.isoformat()}, "
+            f"{engine.ui('about_review_due')} {flow.review_due.isoformat()}{by}")
+
+
+def unreviewed(engine: Engine) -> bool:
+    """True when the engine's language is a translation no fluent speaker has reviewed yet."""
+    flowset = engine.flowset
+    if flowset.ui_translation is None:
+        return False
+    records = [flowset.ui_translation, *(f.translation[f.language] for f in flowset.flows.values()
+                                         if f.language in f.translation)]
+    return any(not record.reviewed for record in records)
 
 
 def about_summary(engine: Engine, bullet: str = "•") -> str:
     """The disclaimer, the force (when a local profile is set) and every flow's line; one
     owner line when every flow has the same owner."""
     parts = [engine.ui("about")]
+    if unreviewed(engine):  # issue 15: say so until a fluent speaker has reviewed the translation
+        parts.append(engine.ui("translation_unreviewed"))
     local = engine.flowset.local
     if local is not None:
         parts.append(f"{engine.ui('local_force')} {local.force}")
     flows = list(engine.flowset.flows.values())
     owners = {flow.owner for flow in flows}
-    lines = [f"{bullet} {flow_line(f, owner=len(owners) > 1)}" for f in flows]
+    lines = [f"{bullet} {flow_line(engine, f, owner=len(owners) > 1)}" for f in flows]
     if len(owners) == 1:
-        lines.append(f"Owner of every guide: {owners.pop()}")
+        lines.append(f"{engine.ui('about_every_owner')} {owners.pop()}")
     parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

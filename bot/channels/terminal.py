@@ -12,12 +12,12 @@ from bot.engine import Engine, Session, Turn
 __all__ = ["ABOUT_WORDS", "HELP_WORDS", "QUIT_WORDS", "about_text", "format_turn", "run_human",
            "run_json"]
 
-HELP_WORDS = frozenset({"help", "?"})
-ABOUT_WORDS = frozenset({"about"})
-QUIT_WORDS = frozenset({"quit", "exit", "q"})
+HELP_WORDS = frozenset({"help", "?", "cymorth"})
+ABOUT_WORDS = frozenset({"about", "amdanom"})
+QUIT_WORDS = frozenset({"quit", "exit", "q", "gadael"})
 FIGURE_WORDS = frozenset({"figures", "figure"})
-GLOSSARY_WORDS = frozenset({"glossary"})
-HINT = "Type a number or an answer; or back, restart, menu, emergency, help, about, glossary, quit."
+GLOSSARY_WORDS = frozenset({"glossary", "geirfa"})
+"""Typed words of the people's chat, English and Welsh (issue 15); the texts are in ui.yaml."""
 TRAINING_HINT = "Training mode: each step shows why, with its source. Type figures for the presentation's tables."
 
 
@@ -116,7 +116,8 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
             out.write("> ")
         out.flush()
 
-    hint = f"{HINT}\n{TRAINING_HINT}" if session.training else HINT
+    hint = engine.ui("typed_hint")
+    hint = f"{hint}\n{TRAINING_HINT}" if session.training else hint
     show(format_turn(_first_turn(engine, session, flow_id)) + f"\n\n{hint}")
     for line in lines:
         word = " ".join(line.split()).casefold()

@@ -21,12 +21,15 @@ __all__ = ["chat"]
 @click.argument("flow_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per turn on stdout (for programs).")
 @click.option("--training", is_flag=True, help="Training mode: show each step's why note and source.")
+@click.option("--lang", "language", type=click.Choice(["en", "cy"]), default="en", show_default=True,
+              help="The language: en (English) or cy (Cymraeg). A guide not yet in Welsh is shown in English.")
 @flows_option
-def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | None) -> None:
+def chat(flow_id: str | None, as_json: bool, training: bool, language: str, flows_dir: Path | None) -> None:
     """Chat through the flows in the terminal. Starts at the menu, or at FLOW_ID.
 
     Type a number or an answer, or back, restart, menu, emergency, help, about (which also shows
-    where the flows, figures and databases are), quit. With --json,
+    where the flows, figures and databases are), quit; in Welsh (--lang cy) the Welsh words
+    work too (yn ôl, ailddechrau, dewislen, argyfwng, cymorth, geirfa, gadael). With --json,
     every turn is one JSON object per line and each input line is an option id, a number,
     a label, or back, restart, menu or emergency; end of input exits 0.
 
@@ -34,6 +37,7 @@ def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | N
 
     \b
         echo 2 | referral-bot chat --json report_concern
+        referral-bot chat --lang cy
     """
     catalogue = catalogue_or_exit(flows_dir)
     flowset = catalogue.base
@@ -44,10 +48,14 @@ def chat(flow_id: str | None, as_json: bool, training: bool, flows_dir: Path | N
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(encoding="utf-8", errors="replace")
+    if language not in catalogue.languages:
+        raise click.BadParameter(f"the flows in {flowset.folder} have no '{language}' interface texts "
+                                 f"(ui.yaml declares: {', '.join(catalogue.languages)}).", param_hint="--lang")
     where = dataclasses.replace(locations(), flows=Path(flowset.folder).resolve())
     recorder = Recorder(where.stats_db)  # anonymised statistics, written off the chat's path
-    engine = Engine.from_catalogue(catalogue, listeners=[recorder])
+    engine = Engine.from_catalogue(catalogue, listeners=[recorder]).for_language(language)
     session = engine.new_session(channel="terminal", training=training)
+    session.language = language
     try:
         if as_json:
             run_json(engine, session, flow_id, sys.stdin, sys.stdout)

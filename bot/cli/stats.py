@@ -53,6 +53,8 @@ db_option = click.option("--db", "db_path", type=click.Path(path_type=Path, dir_
 @click.option("--flow", "flow_id", metavar="FLOW_ID", help="Only this flow.")
 @click.option("--role", metavar="ROLE", help="Only this self-declared role: officer, partner, public, trainer.")
 @click.option("--channel", metavar="CHANNEL", help="Only this channel: telegram or terminal.")
+@click.option("--lang", "language", type=click.Choice(["en", "cy"]),
+              help="Only runs shown in this language: en (English) or cy (Cymraeg).")
 @click.option("--include-training", is_flag=True, help="Count training-mode runs too (left out by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (flow,measure,item,value) instead of a table.")
@@ -63,8 +65,8 @@ db_option = click.option("--db", "db_path", type=click.Path(path_type=Path, dir_
               metavar="FILE.png", help="Also draw the funnel and outcome bars to a PNG (needs the charts extra).")
 @click.pass_context
 def stats(ctx: click.Context, db_path: Path | None, since: date | None, until: date | None,
-          flow_id: str | None, role: str | None, channel: str | None, include_training: bool,
-          as_json: bool, as_csv: bool, suppress: bool, chart_path: Path | None) -> None:
+          flow_id: str | None, role: str | None, channel: str | None, language: str | None,
+          include_training: bool, as_json: bool, as_csv: bool, suppress: bool, chart_path: Path | None) -> None:
     """Report anonymised flow statistics: runs started, completed and abandoned, completion
     rate, median steps, outcomes, drop-off by step, and emergency uses, per flow.
 
@@ -76,6 +78,7 @@ def stats(ctx: click.Context, db_path: Path | None, since: date | None, until: d
     \b
         referral-bot stats --since 2026-11-01 --until 2026-11-30
         referral-bot stats --flow report_concern --json
+        referral-bot stats --lang cy
         referral-bot stats purge --older-than 365
     """
     if ctx.invoked_subcommand is not None:
@@ -84,7 +87,8 @@ def stats(ctx: click.Context, db_path: Path | None, since: date | None, until: d
         raise click.UsageError("use --json or --csv, not both.")
     try:
         report = build_report(_db(db_path), since=since, until=until, flow=flow_id, role=role,
-                              channel=channel, include_training=include_training, suppress=suppress)
+                              channel=channel, include_training=include_training, suppress=suppress,
+                              language=language)
         if chart_path is not None:
             render_chart(report, chart_path)
     except (StatsError, ChartUnavailable) as exc:

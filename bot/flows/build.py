@@ -32,7 +32,8 @@ UI_KEYS = (
     "role_trainer", "training_on", "training_off", "review_flag",
 )
 UI_NEW = ("glossary_label", "glossary", "glossary_unknown", "local_force", "sources_label",
-          "language_label", "choose_language", "not_translated", "translation_unreviewed")
+          "language_label", "choose_language", "not_translated", "translation_unreviewed", "typed_hint",
+          "about_reviewed", "about_review_due", "about_owner", "about_every_owner", "draft")
 """Issue 13's and issue 15's interface texts (required like the others)."""
 
 

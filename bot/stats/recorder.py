@@ -45,10 +45,12 @@ def event_row(event: FlowEvent, timestamp: float) -> Row:
         "hour": hour_bucket(timestamp),
         "run_id": event.run_id,
         "step": event.step,
+        "language": event.language,
     }
 
 
-_COLUMNS = ("kind", "flow", "version", "state", "outcome", "channel", "role", "training", "hour", "run_id", "step")
+_COLUMNS = ("kind", "flow", "version", "state", "outcome", "channel", "role", "training", "hour", "run_id", "step",
+            "language")
 # A whole batch goes in as one JSON array through one statement: executemany would release
 # and retake the GIL for every row, and each time the conversation's thread waits for it.
 _VALUES = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_COLUMNS)))
@@ -183,7 +185,7 @@ class Recorder:
                         event, timestamp = item
                         pending.append((event.kind, event.flow, event.version, event.state, event.outcome,
                                         event.channel, event.role, 1 if event.training else 0,
-                                        hours(timestamp), event.run_id, event.step))
+                                        hours(timestamp), event.run_id, event.step, event.language))
                 now = time.monotonic()
                 if pending and (stop or markers or now >= retry_at):
                     if db is None:

@@ -66,6 +66,7 @@ WHERE coalesce(r.first_hour, e.hour) >= :since AND coalesce(r.first_hour, e.hour
   AND (:role IS NULL OR e.role = :role)
   AND (:channel IS NULL OR e.channel = :channel)
   AND (:training OR e.training = 0)
+  AND (:language IS NULL OR {language} = :language)
 """
 
 _QUERIES = {
@@ -183,7 +184,7 @@ def _flow_stats(flow: str, raw: _Raw, suppress: bool) -> FlowStats:
 
 def build_report(path: Path | str, *, since: date | None = None, until: date | None = None,
                  flow: str | None = None, role: str | None = None, channel: str | None = None,
-                 include_training: bool = False, suppress: bool = True) -> Report:
+                 include_training: bool = False, suppress: bool = True, language: str | None = None) -> Report:
     """Per-flow statistics from the database at ``path``.
 
     Args:
@@ -194,6 +195,8 @@ def build_report(path: Path | str, *, since: date | None = None, until: date | N
         role: only events from sessions with this self-declared role.
         channel: only events from this channel (``telegram``, ``terminal``).
         include_training: count training-mode runs too (excluded by default).
+        language: only runs shown in this language (``en``, ``cy``); rows written before
+            the language was recorded count as English.
         suppress: round every count to the nearest 5, compute the completion rate from
             the rounded counts, and show a median only when at least 5 runs completed.
 
@@ -210,8 +213,10 @@ def build_report(path: Path | str, *, since: date | None = None, until: date | N
             "since": f"{since.isoformat()}T00:00Z" if since else "",
             "before": _day_after(until),
             "flow": flow, "role": role, "channel": channel, "training": include_training,
+            "language": language,
         }
-        conn.execute(_FILTERED, params)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+        conn.execute(_FILTERED.format(language="e.language" if "language" in columns else "'en'"), params)
         raw = _collect(conn)
     except sqlite3.Error as exc:
         raise StatsError(f"cannot read the statistics database at {path}: {exc}") from None

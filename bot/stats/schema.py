@@ -47,6 +47,7 @@ _COLUMNS: dict[str, type] = {
     "run_id": str,
     "step": int,
 }
+"""The columns of the first migration; ``m002_language`` adds ``language``."""
 
 
 class StatsError(Exception):
@@ -95,6 +96,11 @@ def _migrations() -> Any:
         db[EVENTS_TABLE].create_index(["hour"])
         db[EVENTS_TABLE].create_index(["run_id"])
         db[EVENTS_TABLE].create_index(["flow", "kind"])
+
+    @migrations()
+    def m002_language(db: Any) -> None:
+        """Issue 15: the language each run was shown in (en or cy); older rows were English."""
+        db[EVENTS_TABLE].add_column("language", str, not_null_default="en")
 
     return migrations
 
