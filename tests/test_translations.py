@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import polib
@@ -238,7 +239,7 @@ def test_stale_and_broken_entries_are_skipped_with_the_fix(demo: Path, tmp_path:
         "cy.po:10: skipped 'demo.yaml:states.ask.text': its English has changed since the export. Fix: export "
         "again (referral-bot translations export --lang cy -o FILE.po), check the translation against the new "
         "English, and import that catalogue.",
-        "cy.po:14: refused 'demo.yaml:states.danger.text': the translation has the placeholders "
+        "cy.po:14: refused 'demo.yaml:states.danger.text': the translation has "
         "{phone:police_non_emergency} but the English has {phone:police_emergency}. Fix: keep exactly the "
         "English's {phone:ID} and {name:ID} placeholders, unchanged, in the translation.",
         "note: demo.yaml does not declare cy: add 'languages: [en, cy]' and a translation record at its top "
@@ -255,7 +256,7 @@ def test_a_placeholder_left_out_is_refused(demo: Path, tmp_path: Path) -> None:
     po = _po(tmp_path, 'msgctxt "demo.yaml:states.danger.text"\nmsgid "Call {phone:police_emergency} now."\n'
                        'msgstr "Ffoniwch 999 nawr."\n')
     assert import_catalogue(po, demo).skipped == [
-        "cy.po:6: refused 'demo.yaml:states.danger.text': the translation has the placeholders none but the "
+        "cy.po:6: refused 'demo.yaml:states.danger.text': the translation has no placeholders but the "
         "English has {phone:police_emergency}. Fix: keep exactly the English's {phone:ID} and {name:ID} "
         "placeholders, unchanged, in the translation."]
 
@@ -340,3 +341,30 @@ def test_status_counts_the_translated_texts_per_file(demo: Path, tmp_path: Path,
         f"  other.yaml     0/{other_total:<4}  declares cy",
         f"  all files      1/{demo_total + other_total}",
     ]
+
+
+def test_a_file_that_cannot_be_written(demo: Path, tmp_path: Path, run_cli: CliRunner) -> None:
+    path = demo / "demo.yaml"
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i (an unwritable file, even for root) is not available here")
+    try:
+        po = _po(tmp_path, 'msgctxt "demo.yaml:states.ask.text"\nmsgid "Is anyone in danger?"\nmsgstr "Perygl?"\n')
+        result = run_cli("translations", "import", str(po), "--flows", str(demo))
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (f"error: {path}: cannot write the translations (Operation not permitted). Fix: make "
+                             "the file writable and import again.\n")
+
+
+def test_a_file_that_would_read_back_differently_is_not_written(demo: Path) -> None:
+    """The last check before writing: a Welsh "yes" written plain would be read as true by PyYAML."""
+    (doc,) = [d for d in read_folder(demo) if d.path.name == "demo.yaml"]
+    text = doc.texts["demo.yaml:states.ask.text"]
+    assert doc.set(text, "cy", "Ie")
+    text.parent[text.key]["cy"] = text.texts["cy"] = "yes"  # as if written without _styled's quoting
+    with pytest.raises(TranslationError) as caught:
+        doc.dump()
+    assert str(caught.value) == ("demo.yaml: writing the translations would change what the file says at "
+                                 "demo.yaml:states.ask.text. Nothing was written to it. Fix: report this as a bug, "
+                                 "with the file and the catalogue.")

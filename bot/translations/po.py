@@ -130,23 +130,26 @@ def import_catalogue(path: Path, folder: Path) -> Imported:
             continue
         theirs, ours = placeholders(entry.msgstr), placeholders(text.english)
         if theirs != ours:
-            result.skipped.append(f"{where}: refused '{context}': the translation has the placeholders "
-                                  f"{_listed(theirs)} but the English has {_listed(ours)}. Fix: keep exactly the "
+            result.skipped.append(f"{where}: refused '{context}': the translation has {_listed(theirs)} "
+                                  f"but the English has {_listed(ours)}. Fix: keep exactly the "
                                   "English's {phone:ID} and {name:ID} placeholders, unchanged, in the translation.")
             continue
         if doc.set(text, language, entry.msgstr):
             result.written[doc.path.name] = result.written.get(doc.path.name, 0) + 1
-    for doc in documents:
-        if doc.changed:
-            written = doc.dump()
-            doc.path.write_bytes(written.encode("utf-8"))
-            if language not in doc.languages:
-                result.undeclared.append(doc.path.name)
+    changed = [(doc, doc.dump()) for doc in documents if doc.changed]  # every file checked before any is written
+    for doc, output in changed:
+        try:
+            doc.path.write_bytes(output.encode("utf-8"))
+        except OSError as exc:
+            raise TranslationError(f"{doc.path}: cannot write the translations ({exc.strerror}). Fix: make the "
+                                   "file writable and import again.") from None
+        if language not in doc.languages:
+            result.undeclared.append(doc.path.name)
     return result
 
 
 def _listed(found: list[str]) -> str:
-    return ", ".join(found) if found else "none"
+    return ", ".join(found) if found else "no placeholders"
 
 
 @dataclass(frozen=True, slots=True)
