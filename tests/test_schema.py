@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from bot.flows.i18n import LANGUAGES, FileKind, translatable
 from tests.conftest import FIXTURE_FLOWS, FLOWS
 
 SCHEMA = json.loads((FLOWS / "schema.json").read_text(encoding="utf-8"))
@@ -102,3 +103,100 @@ def test_the_profile_schema_refuses_what_the_validator_refuses() -> None:
     assert _schema_errors("profile.schema.json", profile) == [
         "'cornwall' is not one of ['england', 'wales', 'scotland', 'northern_ireland']",
         "{} should be non-empty"]
+
+
+# -- issue 15: texts in English and Welsh side by side --------------------------------------------
+
+SHARED_DEFS = ("in_languages", "language_code", "languages", "translation", "translation_record")
+KINDS: dict[str, FileKind] = {"schema.json": "flow", "glossary.schema.json": "glossary",
+                              "profile.schema.json": "profile"}
+WELSH_RECORD = {"cy": {"translated_by": "Welsh translation team", "translated_on": "2026-12-03", "complete": False}}
+
+
+def _bilingual(flow: dict[str, Any]) -> dict[str, Any]:
+    """``flow`` with a few texts written as {en, cy} and the language declarations at the top."""
+    flow = {**flow, "languages": ["en", "cy"], "translation": WELSH_RECORD}
+    flow["title"] = {"en": flow["title"], "cy": "Teitl"}
+    state = next(s for s in flow["states"] if s["kind"] == "question")
+    state["text"] = {"en": state["text"], "cy": "Testun"}
+    state["options"][0]["label"] = {"en": state["options"][0]["label"], "cy": "Ydy"}
+    if "why" in state:
+        state["why"]["text"] = {"en": state["why"]["text"]}
+    return flow
+
+
+def test_a_bilingual_flow_passes_the_schema() -> None:
+    flow = _bilingual(as_json(yaml.safe_load(FLOW_FILES[0].read_text(encoding="utf-8"))))
+    assert errors(flow) == []
+
+
+def test_a_text_in_an_unknown_language_or_without_english_is_refused() -> None:
+    flow = _bilingual(as_json(yaml.safe_load(FLOW_FILES[0].read_text(encoding="utf-8"))))
+    flow["title"] = {"en": "Report", "cy": "Rhoi gwybod", "fr": "Signaler"}
+    assert errors(flow)
+    flow["title"] = {"cy": "Rhoi gwybod"}
+    assert errors(flow)
+    flow["title"] = {"en": "x" * 65, "cy": "Rhoi gwybod"}
+    assert errors(flow), "the English keeps the plain text's limits"
+    flow["title"] = "Report"
+    flow["languages"] = ["cy", "fr"]
+    assert len(errors(flow)) == 2
+
+
+def test_the_translation_record_is_checked() -> None:
+    flow = _bilingual(as_json(yaml.safe_load(FLOW_FILES[0].read_text(encoding="utf-8"))))
+    flow["translation"] = {"cy": {"translated_by": "Welsh translation team"}}
+    assert errors(flow) == ["'translated_on' is a required property"]
+    flow["translation"] = {"cy": {**WELSH_RECORD["cy"], "reviewed_by": "Reviewer", "reviewed_on": "2026-12-10",
+                                  "checked": True}}
+    assert errors(flow) == ["Additional properties are not allowed ('checked' was unexpected)"]
+
+
+def test_the_schemas_share_the_language_definitions() -> None:
+    schemas = [json.loads((FLOWS / name).read_text(encoding="utf-8")) for name in KINDS]
+    for schema in schemas[1:]:
+        assert {k: schema["$defs"][k] for k in SHARED_DEFS} == {k: schemas[0]["$defs"][k] for k in SHARED_DEFS}
+    assert schemas[0]["$defs"]["language_code"]["enum"] == list(LANGUAGES)
+
+
+def _leaves(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
+    return [path] if isinstance(value, str) else []
+
+
+def _with(document: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    copy = json.loads(json.dumps(document))
+    place = copy
+    for part in path[:-1]:
+        place = place[part]
+    place[path[-1]] = value
+    return copy
+
+
+EXAMPLES = [("schema.json", p) for p in FLOW_FILES] + [
+    ("glossary.schema.json", FLOWS / "glossary.yaml"), ("profile.schema.json", FLOWS / "local" / "example.yaml")]
+
+
+@pytest.mark.parametrize(("schema_file", "path"), EXAMPLES, ids=lambda v: getattr(v, "name", v))
+def test_exactly_the_translatable_fields_take_en_and_cy(schema_file: str, path: Path) -> None:
+    """Every text i18n.translatable() names may be {en, cy}; no other string may."""
+    schema = json.loads((FLOWS / schema_file).read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    document = as_json(yaml.safe_load(path.read_text(encoding="utf-8")))
+    seen: set[tuple[object, ...]] = set()
+    checked: set[bool] = set()
+    for leaf in _leaves(document):
+        shape = tuple("*" if isinstance(p, int) else p for p in leaf)
+        if shape in seen:
+            continue
+        seen.add(shape)
+        english: Any = document
+        for part in leaf:
+            english = english[part]
+        valid = validator.is_valid(_with(document, leaf, {"en": english, "cy": "Testun"}))
+        assert valid == translatable(KINDS[schema_file], leaf), leaf
+        checked.add(valid)
+    assert checked == {True, False}

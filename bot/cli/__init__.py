@@ -23,6 +23,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "web": ("bot.cli.web", "web", "Serve the web channel: the guides in any browser."),
     "export-site": ("bot.cli.export_site", "export_site", "Write the offline web pack: static HTML for every step."),
     "health": ("bot.cli.health", "health", "Check that a running bot is alive (for container health checks)."),
+    "translations": ("bot.cli.translations", "translations", "PO catalogues for translators: export, import, status."),
 }
 
 
