@@ -33,7 +33,10 @@ UI_KEYS = (
 )
 UI_NEW = ("glossary_label", "glossary", "glossary_unknown", "local_force", "sources_label",
           "language_label", "choose_language", "not_translated", "translation_unreviewed", "typed_hint",
-          "about_reviewed", "about_review_due", "about_owner", "about_every_owner", "draft")
+          "about_reviewed", "about_review_due", "about_owner", "about_every_owner", "draft",
+          *(f"command_{name}" for name in ("start", "menu", "back", "restart", "emergency", "language", "help",
+                                           "about", "glossary", "privacy", "exit", "train", "diagram",
+                                           "figures", "stats")))
 """Issue 13's and issue 15's interface texts (required like the others)."""
 
 

@@ -237,7 +237,8 @@ def test_rows_written_before_are_read_and_extended(tmp_path: Path, engine: Engin
     store = SessionStore(path, records=(StoredSession,))
     session = engine.new_session(channel="telegram", role="officer")
     store.db.execute(
-        "insert into sessions values (?, ?, ?, ?, ?, ?, ?)",
+        "insert into sessions (key, session, version, last_active, messages, active_message, recent_updates)"
+        " values (?, ?, ?, ?, ?, ?, ?)",
         ["old", json.dumps(session.to_dict()), "", "2026-11-29T12:00", "[7, 9, 8]", 9, "[1, 2]"])
     loaded = store.load_record("old", StoredSession)
     assert loaded is not None

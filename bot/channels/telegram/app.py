@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -36,7 +36,8 @@ from telegram.request import BaseRequest
 
 from bot.channels.telegram.chats import CHANNEL, Services
 from bot.channels.telegram.config import Config, heartbeat_path
-from bot.channels.telegram.handlers import EMERGENCY_TEXT, Handlers
+from bot.channels.telegram.handlers import Handlers
+from bot.channels.telegram.language import EMERGENCY_TEXT, register_commands
 from bot.channels.telegram.render import NAV_EMERGENCY
 from bot.channels.telegram.stored import ChatRecord
 from bot.engine import Engine
@@ -49,23 +50,26 @@ __all__ = ["COMMANDS", "Webhook", "build_application", "handler_list", "make_ser
 
 log = logging.getLogger(__name__)
 
-# The command menu (setMyCommands). Descriptions are short operator texts, not guidance.
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Choose who you are, then a guide"),
-    ("menu", "The guides for you"),
-    ("back", "Go back one step"),
-    ("restart", "Start this guide again"),
-    ("emergency", "Someone is in danger now"),
-    ("help", "How to use this bot"),
-    ("about", "Disclaimer, review dates and sources"),
-    ("glossary", "What the words and abbreviations mean"),
-    ("privacy", "What is stored, and for how long"),
-    ("exit", "End the session and delete this chat's messages"),
-    ("train", "Training mode on or off (trainers)"),
-    ("diagram", "Diagram of the current guide"),
-    ("figures", "Presentation figures (training mode)"),
-    ("stats", "Usage statistics (admins only)"),
+    ("start", "command_start"),
+    ("menu", "command_menu"),
+    ("back", "command_back"),
+    ("restart", "command_restart"),
+    ("emergency", "command_emergency"),
+    ("iaith", "command_language"),
+    ("language", "command_language"),
+    ("help", "command_help"),
+    ("about", "command_about"),
+    ("glossary", "command_glossary"),
+    ("privacy", "command_privacy"),
+    ("exit", "command_exit"),
+    ("train", "command_train"),
+    ("diagram", "command_diagram"),
+    ("figures", "command_figures"),
+    ("stats", "command_stats"),
 )
+"""The command menu (setMyCommands, in every language): each command and the ``flows/ui.yaml``
+text that describes it."""
 POLL_TIMEOUT = 10.0
 STARTUP_ATTEMPTS = 6
 HEARTBEAT_EVERY = 30.0
@@ -132,12 +136,10 @@ async def _sweep(context: Context) -> None:
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    """Register the command menu, expire sessions left from before the start, start the jobs."""
-    try:
-        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
-    except TelegramError as exc:
-        log.warning("could not register the command menu (%s); carrying on", exc.__class__.__name__)
+    """Register the command menu in every language, expire sessions left from before the start,
+    start the jobs."""
     services = _services(app)
+    await register_commands(app.bot, services.engine, COMMANDS)
     services.sweep()
     _beat(services)  # the first beat now: a job due at once may be skipped while the queue starts
     if app.job_queue is not None:
@@ -161,17 +163,18 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
 def handler_list(h: Handlers) -> list[tuple[BaseHandler[Update, Context, None], int]]:
     """Every handler, in the order PTB tries them, with its group.
 
-    Emergency first, in every chat and every state (group -1 stops everything after it).
+    Emergency first, in every chat and every state, English or Welsh (group -1 stops
+    everything after it).
     Then button presses: no other handler takes a callback query, and PTB tries handlers in
     order, so the commonest update is matched at the first try.
     """
     private = filters.ChatType.PRIVATE
     commands = [("start", h.start), ("back", h.back), ("restart", h.restart), ("menu", h.menu),
                 ("help", h.help), ("about", h.about), ("glossary", h.glossary),
-                ("privacy", h.privacy), ("exit", h.exit),
+                ("privacy", h.privacy), ("exit", h.exit), ("iaith", h.language), ("language", h.language),
                 ("train", h.train), ("diagram", h.diagram), ("figures", h.figures), ("stats", h.stats)]
     return [
-        (CommandHandler("emergency", h.emergency), -1),
+        (CommandHandler(["emergency", "argyfwng"], h.emergency), -1),
         (CallbackQueryHandler(h.emergency, pattern=f"^{NAV_EMERGENCY}$"), -1),
         (MessageHandler(filters.TEXT & filters.Regex(EMERGENCY_TEXT), h.emergency), -1),
         (CallbackQueryHandler(h.callback), 0),

@@ -7,6 +7,9 @@ step. An update costs one commit if it moved the user and none otherwise; what i
 bookkeeping (which message is live, which to delete on /exit) is staged and goes with the
 next commit (see docs/sessions.md). Nothing here logs or stores a user id, name or
 anything typed.
+
+Each chat is shown in its session's language (issue 15): :attr:`Chat.engine` is the engine in
+that language, and every message offers the same step in the other language.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ from bot.channels.telegram.send import edit_quietly, send, unkey_quietly
 from bot.channels.telegram.stored import ChatRecord
 from bot.engine import Engine, FlowEvent, Session, Turn
 from bot.engine.store import SessionStore
+from bot.flows.i18n import BASE
 from bot.stats import Recorder
 
-__all__ = ["CHANNEL", "Chat", "Services", "open_chat", "split_text", "update_kind"]
+__all__ = ["CHANNEL", "Chat", "Services", "open_chat", "preselected", "split_text", "update_kind"]
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +73,27 @@ class Services:
             message = self.rendered[key] = build()
         return message
 
-    def render(self, turn: Turn) -> Rendered:
-        """The message for a turn, built once: turns and messages are immutable values, so
-        equal turns share one message (the cache is emptied past ``RENDER_CACHE`` entries)."""
-        return self._built(turn, lambda: render_turn(turn, self.ui))
+    def render(self, turn: Turn, language: str = BASE) -> Rendered:
+        """The message for a turn in ``language``, built once: turns and messages are immutable
+        values, so equal turns share one message (the cache is emptied past ``RENDER_CACHE``
+        entries). The language is part of the key: a flow not yet translated has the same turn in
+        both languages, but not the same buttons."""
+        ui, switch = self.engine.for_language(language).ui, self.other_language(language)
+        return self._built((language, turn), lambda: render_turn(turn, ui, switch))
 
-    def render_roles(self, error: str | None, notice: str | None) -> Rendered:
-        """The role question, with an optional error and notice, built once."""
-        return self._built(("roles", error, notice), lambda: render_roles(self.ui, error=error, notice=notice))
+    def render_roles(self, error: str | None, notice: str | None, language: str = BASE) -> Rendered:
+        """The role question in ``language``, with an optional error and notice, built once."""
+        ui, switch = self.engine.for_language(language).ui, self.other_language(language)
+        return self._built(("roles", language, error, notice),
+                           lambda: render_roles(ui, error=error, notice=notice, switch=switch))
 
-    def ui(self, key: str) -> str:
-        """An interface text from ``flows/ui.yaml``."""
-        return self.engine.ui(key)
+    def ui(self, key: str, language: str = BASE) -> str:
+        """An interface text from ``flows/ui.yaml``, in ``language``."""
+        return self.engine.for_language(language).ui(key)
+
+    def other_language(self, language: str) -> str | None:
+        """The language a step in ``language`` links to (issue 15); None when there is only one."""
+        return next((code for code in self.engine.languages if code != language), None)
 
     def sweep(self) -> None:
         """Expire inactive sessions (the JobQueue calls this every ``SWEEP_EVERY`` seconds)."""
@@ -156,13 +169,25 @@ class Chat:
         return self.stored.session
 
     @property
+    def language(self) -> str:
+        """The chat's language: the session's, if the flows are offered in it (issue 15)."""
+        language = self.session.language
+        return language if language in self.services.engine.languages else BASE
+
+    @property
     def engine(self) -> Engine:
-        """The shared engine."""
-        return self.services.engine
+        """The engine in the chat's language (the machines are shared by every language)."""
+        return self.services.engine.for_language(self.session.language)
+
+    def ui(self, key: str) -> str:
+        """An interface text in the chat's language."""
+        return self.engine.ui(key)
 
     def on_role_screen(self) -> bool:
-        """True while the user has no role and is at the menu: they see the role question."""
-        return self.session.role is None and self.engine.current(self.session).kind == "menu"
+        """True while the user has no role and is at the menu: they see the role question (unless
+        /start's language question came first)."""
+        return (self.session.role is None and not self.stored.asking_language
+                and self.engine.current(self.session).kind == "menu")
 
     def save(self) -> None:
         """Make the user's place durable before a reply: one commit if it changed, the chat is
@@ -188,10 +213,10 @@ class Chat:
         notice = turn.notice or self.notice
         self.notice = None
         if turn.kind == "menu" and self.session.role is None:
-            return self.services.render_roles(turn.error, notice)
+            return self.services.render_roles(turn.error, notice, self.language)
         if notice != turn.notice:
             turn = dataclasses.replace(turn, notice=notice)
-        return self.services.render(turn)
+        return self.services.render(turn, self.language)
 
     async def reply(self, turn: Turn, *, pressed: Message | None = None, label: str | None = None,
                     in_place: bool = False) -> None:
@@ -204,7 +229,13 @@ class Chat:
                 the old step); None for a stale press (the old buttons just go).
             in_place: edit ``pressed`` instead of sending a new message (checklist ticks).
         """
-        rendered = self.render(turn)
+        self.stored.asking_language = False
+        await self.show(self.render(turn), pressed=pressed, label=label, in_place=in_place)
+        log.info("update handled kind=%s flow=%s state=%s", self.kind, turn.flow or "-", turn.state)
+
+    async def show(self, rendered: Rendered, *, pressed: Message | None = None, label: str | None = None,
+                   in_place: bool = False) -> None:
+        """Save the place, then show ``rendered`` with the only live keyboard (see :meth:`reply`)."""
         self.save()
         bot, chat_id, active = self.bot, self.chat_id, self.stored.active_message
         edited = False
@@ -220,7 +251,6 @@ class Chat:
             if active is not None and (pressed is None or active != pressed.message_id):
                 await unkey_quietly(bot, chat_id, active)
             self.note_sent(await send(bot, chat_id, rendered), live=True)
-        log.info("update handled kind=%s flow=%s state=%s", self.kind, turn.flow or "-", turn.state)
 
     async def show_current(self, *, error: str | None = None, pressed: Message | None = None) -> None:
         """Show the current step again, with an optional error line first."""
@@ -235,6 +265,22 @@ class Chat:
         for chunk in split_text(text):
             self.note_sent(await send(self.bot, self.chat_id, Rendered(chunk, None), html=html))
         log.info("update handled kind=%s info", self.kind)
+
+
+def preselected(engine: Engine, update: Update) -> str:
+    """The language a new chat starts in: Welsh for a Telegram user whose app is in Welsh.
+
+    Telegram sends the language of the user's app (``language_code``, such as ``cy``). Someone
+    who runs Telegram in Welsh has already told us their language, and the Welsh Language
+    Standards ask that Welsh is treated no less favourably than English: they should not have to
+    find Welsh behind an English screen. So the session starts in Welsh: /start's question is
+    asked in Welsh with Cymraeg first, and whatever comes before an answer (a /start link to a
+    guide, "999" typed at once) is already in Welsh. The question is still asked, in one tap,
+    because a phone's language is not always its user's choice. Anyone else starts in English.
+    """
+    user = update.effective_user
+    code = (user.language_code or "").split("-")[0].casefold() if user else ""
+    return code if code in engine.languages else BASE
 
 
 def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
@@ -256,13 +302,16 @@ def open_chat(services: Services, bot: Bot, update: Update) -> Chat | None:
     events = services.events
     notice, arrived = None, None
     if stored is not None and store.is_expired(stored):
+        language = stored.session.language  # the user's choice outlives the place
         engine.abandon(stored.session)
         stored = ChatRecord(engine.new_session(channel=CHANNEL), messages=stored.messages)
-        notice = services.ui("expired")
+        stored.session.language = language
+        notice = engine.for_language(language).ui("expired")
     elif stored is None:
         stored = ChatRecord(engine.new_session(channel=CHANNEL))
+        stored.session.language = preselected(engine, update)
     else:
-        arrived = engine.resume(stored.session)
+        arrived = engine.for_language(stored.session.language).resume(stored.session)
         notice = arrived.notice
     stored.note_update(update.update_id)
     message = update.message

@@ -7,19 +7,29 @@ guidance text: every sentence comes from the flows or from ``flows/ui.yaml``.
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.channels.telegram.chats import CHANNEL, Chat, Services, open_chat, update_kind
+from bot.channels.glossary import unreviewed
+from bot.channels.telegram.chats import CHANNEL, Chat, Services, open_chat, preselected, update_kind
 from bot.channels.telegram.extras import help_text, send_diagram, send_figures, send_stats
+from bot.channels.telegram.language import (
+    EMERGENCY_TEXT,
+    accepts,
+    ask_language,
+    emergency_language,
+    switch_command,
+    switched,
+    typed_answer,
+)
 from bot.channels.telegram.render import fit, parse_callback, render_turn, starts_flows
 from bot.channels.telegram.send import delete_quietly, retrying
 from bot.channels.telegram.words import send_about, send_glossary, send_sources, send_step_terms
-from bot.engine import Session, Turn
+from bot.channels.terminal import HELP_WORDS
+from bot.engine import Engine, Session, Turn
 from bot.flows.kinds import DONE
 from bot.flows.model import ROLES
 
@@ -28,7 +38,6 @@ __all__ = ["EMERGENCY_TEXT", "Handlers"]
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
-EMERGENCY_TEXT = re.compile(r"^\W*(?:999|emergency|help\s+me)\W*$", re.IGNORECASE)
 
 
 def _button_label(message: Message | None, data: str | None) -> str | None:
@@ -66,10 +75,15 @@ class Handlers:
     def _open(self, update: Update, context: Context) -> Chat | None:
         return open_chat(self.services, context.bot, update)
 
+    def _outside(self, update: Update) -> Engine:
+        """The engine for a reply outside a private chat's session: the user's app language."""
+        return self.engine.for_language(preselected(self.engine, update))
+
     # -- group -1: emergency, before anything else -------------------------------------------------
 
     async def emergency(self, update: Update, context: Context) -> None:
-        """/emergency, the Emergency button or "999" typed: what to do now, from any state."""
+        """/emergency, the Emergency button, "999" or an emergency phrase typed in English or Welsh:
+        what to do now, from any state. A Welsh phrase (or /argyfwng) switches the chat to Welsh."""
         query = update.callback_query
         chat_type = update.effective_chat.type if update.effective_chat else None
         if chat_type != "private":
@@ -79,7 +93,10 @@ class Handlers:
         if query is not None:
             await _answer(query)
         if chat is not None:
-            turn = self.engine.emergency(chat.session)
+            welsh = emergency_language(update.message.text if update.message else None)
+            if welsh in self.engine.languages:
+                chat.session.language = welsh
+            turn = chat.engine.emergency(chat.session)
             pressed = _pressed(query) if query else None
             await chat.reply(turn, pressed=pressed, label=_button_label(pressed, query.data if query else None))
         raise ApplicationHandlerStop
@@ -91,8 +108,10 @@ class Handlers:
         chat = update.effective_chat
         if chat is None:
             return
-        turn = self.engine.current(Session(channel=CHANNEL, emergency=True))
-        text = render_turn(turn, self.services.ui).text
+        welsh = emergency_language(update.message.text if update.message else None)
+        engine = self.engine.for_language(welsh) if welsh else self._outside(update)
+        turn = engine.current(Session(channel=CHANNEL, emergency=True))
+        text = render_turn(turn, engine.ui).text
         try:
             await retrying(lambda: context.bot.send_message(chat.id, text), "sendMessage")
         except TelegramError:
@@ -105,45 +124,50 @@ class Handlers:
         chat = update.effective_chat
         if chat is None:
             return
-        await retrying(lambda: context.bot.send_message(chat.id, self.services.ui("group_refused")),
-                       "sendMessage")
+        text = self._outside(update).ui("group_refused")
+        await retrying(lambda: context.bot.send_message(chat.id, text), "sendMessage")
         log.info("update refused kind=%s: not a private chat", update_kind(update))
 
     async def start(self, update: Update, context: Context) -> None:
-        """/start: the role question on first use, the menu after; /start FLOW opens that flow."""
+        """/start: English or Cymraeg? (with more than one language), then the role question on
+        first use, the menu after; /start FLOW opens that flow."""
         chat = self._open(update, context)
         if chat is None:
             return
-        args = context.args or []
+        args, engine = context.args or [], chat.engine
         if args:
-            flow = self.engine.flowset.flows.get(args[0])
-            if flow is not None and flow in self.engine.visible_flows(chat.session):
-                await chat.reply(self.engine.start(chat.session, flow.id))
+            flow = engine.flowset.flows.get(args[0])
+            if flow is not None and flow in engine.visible_flows(chat.session):
+                await chat.reply(engine.start(chat.session, flow.id))
                 return
-            self.engine.menu(chat.session)
-            await chat.show_current(error=self.services.ui("not_understood"))
+            engine.menu(chat.session)
+            await chat.show_current(error=chat.ui("not_understood"))
             return
-        await chat.reply(self.engine.menu(chat.session))
+        turn = engine.menu(chat.session)
+        if len(self.engine.languages) > 1:
+            await ask_language(chat)
+            return
+        await chat.reply(turn)
 
     async def back(self, update: Update, context: Context) -> None:
         """/back: one step back."""
         if chat := self._open(update, context):
-            await chat.reply(self.engine.back(chat.session))
+            await chat.reply(chat.engine.back(chat.session))
 
     async def restart(self, update: Update, context: Context) -> None:
         """/restart: the first step of the current flow."""
         if chat := self._open(update, context):
-            await chat.reply(self.engine.restart(chat.session))
+            await chat.reply(chat.engine.restart(chat.session))
 
     async def menu(self, update: Update, context: Context) -> None:
         """/menu: the guides for the user's role."""
         if chat := self._open(update, context):
-            await chat.reply(self.engine.menu(chat.session))
+            await chat.reply(chat.engine.menu(chat.session))
 
     async def help(self, update: Update, context: Context) -> None:
         """/help: how to use the bot, and when each guide was reviewed."""
         if chat := self._open(update, context):
-            await chat.say(help_text(self.engine))
+            await chat.say(help_text(chat.engine))
 
     async def about(self, update: Update, context: Context) -> None:
         """/about: the disclaimer, the force, each guide's owner and review dates; sources behind buttons."""
@@ -158,27 +182,31 @@ class Handlers:
     async def privacy(self, update: Update, context: Context) -> None:
         """/privacy: what is stored, and for how long."""
         if chat := self._open(update, context):
-            await chat.say(self.services.ui("privacy"))
+            await chat.say(chat.ui("privacy"))
 
     async def exit(self, update: Update, context: Context) -> None:
         """/exit: end the session, delete the chat's messages where allowed, then say goodbye."""
         chat = self._open(update, context)
         if chat is None:
             return
+        goodbye = chat.ui("exit")
         self.engine.abandon(chat.session)
         self.services.store.delete(chat.key)
         deleted = await delete_quietly(context.bot, chat.chat_id, list(reversed(chat.stored.messages)))
-        await retrying(lambda: context.bot.send_message(chat.chat_id, self.services.ui("exit")),
-                       "sendMessage")
+        await retrying(lambda: context.bot.send_message(chat.chat_id, goodbye), "sendMessage")
         log.info("update handled kind=%s exit delete_calls=%d", chat.kind, deleted)
 
     async def train(self, update: Update, context: Context) -> None:
-        """/train: turn training mode on or off (each step then shows why it is asked)."""
+        """/train: turn training mode on or off (each step then shows why it is asked); in a
+        translation no fluent speaker has reviewed yet, training mode says so (issue 15)."""
         chat = self._open(update, context)
         if chat is None:
             return
         chat.session.training = not chat.session.training
-        await chat.say(self.services.ui("training_on" if chat.session.training else "training_off"))
+        said = chat.ui("training_on" if chat.session.training else "training_off")
+        if chat.session.training and unreviewed(chat.engine):
+            said = f"{said}\n\n{chat.ui('translation_unreviewed')}"
+        await chat.say(said)
         await chat.show_current()
 
     async def diagram(self, update: Update, context: Context) -> None:
@@ -199,13 +227,18 @@ class Handlers:
         user = update.effective_user
         await send_stats(chat, is_admin=self.services.config.is_admin(user.id if user else None))
 
+    async def language(self, update: Update, context: Context) -> None:
+        """/iaith and /language: the same step in the other language (or /language cy, /iaith en)."""
+        if chat := self._open(update, context):
+            await switch_command(chat, " ".join(context.args or []))
+
     async def callback(self, update: Update, context: Context) -> None:
         """A button press: accepted only when it belongs to the user's current step."""
         query = update.callback_query
         if query is None:
             return
         if update.effective_chat is None or update.effective_chat.type != "private":
-            await _answer(query, self.services.ui("group_refused"))
+            await _answer(query, self._outside(update).ui("group_refused"))
             return
         chat = self._open(update, context)
         if chat is None:
@@ -214,9 +247,16 @@ class Handlers:
         pressed = _pressed(query)
         if await self._information(chat, query):  # issue 13: answers that move nothing
             return
+        callback = parse_callback(query.data)
+        if callback is not None and accepts(chat, callback):  # issue 15: the step in another language
+            chat.session.language = callback.value
+            chat.save()
+            await _answer(query)
+            await switched(chat, pressed)
+            return
         accepted = self._accept(chat, query.data)
         if accepted is None:
-            stale = self.services.ui("stale")
+            stale = chat.ui("stale")
             await _answer(query, stale)
             await chat.show_current(error=stale, pressed=pressed)
             return
@@ -237,7 +277,7 @@ class Handlers:
         else:
             done = await send_sources(chat, callback.value)
         if not done:
-            await chat.show_current(error=self.services.ui("stale"))
+            await chat.show_current(error=chat.ui("stale"))
         return True
 
     def _accept(self, chat: Chat, data: str | None) -> tuple[Turn, bool] | None:
@@ -246,7 +286,7 @@ class Handlers:
         callback = parse_callback(data)
         if callback is None:
             return None
-        session, engine = chat.session, self.engine
+        session, engine = chat.session, chat.engine
         now = chat.arrived or engine.current(session)  # nothing has moved the session yet
         if callback.kind == "nav":
             move = {"back": engine.back, "restart": engine.restart, "menu": engine.menu,
@@ -275,28 +315,30 @@ class Handlers:
         if chat is None or message is None or message.text is None:
             return
         words = " ".join(message.text.split()).casefold()
-        if words in ("help", "?"):
-            await chat.say(help_text(self.engine))
+        if words in HELP_WORDS:
+            await chat.say(help_text(chat.engine))
+            return
+        if await typed_answer(chat, words):  # issue 15: /start's language question
             return
         if chat.on_role_screen():
-            labels = [self.services.ui(f"role_{role}").casefold() for role in ROLES]
+            labels = [chat.ui(f"role_{role}").casefold() for role in ROLES]
             numbers = [str(n) for n in range(1, len(ROLES) + 1)]
             if words in labels or words in numbers:
                 index = labels.index(words) if words in labels else numbers.index(words)
                 chat.session.role = ROLES[index]
-                await chat.reply(self.engine.menu(chat.session))
+                await chat.reply(chat.engine.menu(chat.session))
                 return
-        await chat.reply(self.engine.handle_text(chat.session, message.text))
+        await chat.reply(chat.engine.handle_text(chat.session, message.text))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """A command the bot does not have: a reminder and the current step."""
         if chat := self._open(update, context):
-            await chat.show_current(error=self.services.ui("not_understood"))
+            await chat.show_current(error=chat.ui("not_understood"))
 
     async def non_text(self, update: Update, context: Context) -> None:
         """Photos, stickers, voice, locations and edited messages: a polite answer."""
         if chat := self._open(update, context):
-            await chat.say(self.services.ui("non_text"))
+            await chat.say(chat.ui("non_text"))
 
     async def error(self, update: object, context: Context) -> None:
         """Log the failure without personal data and point the user to 999 or 101.
@@ -318,6 +360,6 @@ class Handlers:
         if update.callback_query is not None:
             await _answer(update.callback_query)
         try:
-            await context.bot.send_message(update.effective_chat.id, self.services.ui("error"))
+            await context.bot.send_message(update.effective_chat.id, self._outside(update).ui("error"))
         except TelegramError:
             log.warning("the error message could not be sent either")

@@ -1,8 +1,9 @@
 """Turn an engine turn into one Telegram message: plain text plus an inline keyboard.
 
 Callback data is short and fixed (``bot.channels.telegram.limits``): ``a:STATE:OPTION`` for
-answers, ``f:FLOW`` to start a flow, ``n:back|restart|emergency|menu`` for navigation and
-``r:ROLE`` for the role choice. Every value is at most 64 bytes.
+answers, ``f:FLOW`` to start a flow, ``n:back|restart|emergency|menu`` for navigation,
+``r:ROLE`` for the role choice and ``l:LANG:STATE`` to show STATE in another language (issue 15;
+valid only while the user is on STATE, like an answer). Every value is at most 64 bytes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram.limits import MAX_CALLBACK_BYTES, MAX_LABEL, MAX_TEXT, answer_callback, flow_callback
-from bot.engine import Turn, TurnOption, TurnSignpost
+from bot.engine import MENU, Turn, TurnOption, TurnSignpost
+from bot.flows.i18n import LANGUAGES
 from bot.flows.model import ROLES
 
 __all__ = [
@@ -27,6 +29,8 @@ __all__ = [
     "answered_text",
     "fit",
     "glossary_callback",
+    "language_callback",
+    "language_rows",
     "parse_callback",
     "render_roles",
     "render_turn",
@@ -52,7 +56,7 @@ class Rendered:
 
 @dataclass(frozen=True, slots=True)
 class Callback:
-    """Parsed callback data: ``kind`` is answer, flow, nav or role."""
+    """Parsed callback data: ``kind`` is answer, flow, nav, role, glossary, sources or language."""
 
     kind: str
     value: str
@@ -62,6 +66,11 @@ class Callback:
 def glossary_callback(state_id: str) -> str:
     """Callback data of a step's "What do these words mean?" button (issue 13)."""
     return f"g:{state_id}"
+
+
+def language_callback(code: str, state_id: str) -> str:
+    """Callback data of a language button: STATE in language ``code`` (issue 15)."""
+    return f"l:{code}:{state_id}"
 
 
 def role_callback(role: str) -> str:
@@ -87,6 +96,9 @@ def parse_callback(data: str | None) -> Callback | None:
         return Callback("glossary", rest, rest)
     if prefix == "s" and rest:  # issue 13: a flow's sources, from /about
         return Callback("sources", rest)
+    if prefix == "l":  # issue 15: the same step in another language
+        code, sep, state = rest.partition(":")
+        return Callback("language", code, state) if sep and state and code in LANGUAGES else None
     return None
 
 
@@ -147,11 +159,21 @@ def _nav_rows(turn: Turn, ui: Ui) -> list[list[InlineKeyboardButton]]:
     return rows
 
 
-def render_turn(turn: Turn, ui: Ui) -> Rendered:
+def language_rows(ui: Ui, switch: str | None, state_id: str) -> list[list[InlineKeyboardButton]]:
+    """The button that shows this step in language ``switch`` (none with one language, or when
+    the callback data would not fit)."""
+    data = language_callback(switch, state_id) if switch else ""
+    if not switch or len(data.encode()) > MAX_CALLBACK_BYTES:
+        return []
+    return [[InlineKeyboardButton(_label(f"🌐 {ui('language_label')}"), callback_data=data)]]
+
+
+def render_turn(turn: Turn, ui: Ui, switch: str | None = None) -> Rendered:
     """One message for a turn: error and notice first, then the step, then its services.
 
     The keyboard has the options (checklist items show ✅ when ticked), a URL button per
-    service with a web address, then Back, Start again and Emergency.
+    service with a web address, then Back, Start again and Emergency, then the button to the
+    same step in the other language ``switch`` (issue 15).
     """
     parts = []
     if turn.error:
@@ -166,11 +188,14 @@ def render_turn(turn: Turn, ui: Ui) -> Rendered:
     if turn.terms:  # issue 13: "What do these words mean?" answers without changing the step
         rows.append([InlineKeyboardButton(_label(ui("glossary_label")), callback_data=glossary_callback(turn.state))])
     rows += _nav_rows(turn, ui)
+    rows += language_rows(ui, switch, turn.state)
     return Rendered(fit("\n\n".join(parts)), InlineKeyboardMarkup(rows))
 
 
-def render_roles(ui: Ui, *, error: str | None = None, notice: str | None = None) -> Rendered:
-    """The first-use question: who are you? One button per role, then Emergency."""
+def render_roles(ui: Ui, *, error: str | None = None, notice: str | None = None,
+                 switch: str | None = None) -> Rendered:
+    """The first-use question: who are you? One button per role, then Emergency (and the other
+    language, ``switch``)."""
     parts = [f"⚠️ {error}"] if error else []
     if notice:
         parts.append(f"ℹ️ {notice}")
@@ -178,6 +203,7 @@ def render_roles(ui: Ui, *, error: str | None = None, notice: str | None = None)
     rows = [[InlineKeyboardButton(_label(ui(f"role_{role}")), callback_data=role_callback(role))]
             for role in ROLES]
     rows.append([InlineKeyboardButton(_label(ui("emergency_label")), callback_data=NAV_EMERGENCY)])
+    rows += language_rows(ui, switch, MENU)
     return Rendered(fit("\n\n".join(parts)), InlineKeyboardMarkup(rows))
 
 

@@ -1,8 +1,9 @@
 """What the Telegram channel keeps beside a user's place, in the same session row.
 
-:class:`ChatRecord` adds three columns to the shared sessions table: the message ids to
-delete on /exit, the message that carries the live keyboard, and the ids of the last few
-updates handled (so a redelivered update is not handled twice). The store writes them in
+:class:`ChatRecord` adds four columns to the shared sessions table: the message ids to
+delete on /exit, the message that carries the live keyboard, the ids of the last few
+updates handled (so a redelivered update is not handled twice) and whether that keyboard is
+/start's language question (issue 15). The store writes them in
 the same statement as the place, so a step is still one commit (docs/sessions.md).
 """
 
@@ -84,6 +85,7 @@ class ChatRecord(StoredSession):
         messages: ids of messages in the chat, to delete when the user leaves.
         active_message: the message that carries the live keyboard.
         recent_updates: ids of the last few updates handled.
+        asking_language: the live keyboard is /start's "English or Cymraeg?" (issue 15).
         last_active: the hour of the last save (set by the store).
     """
 
@@ -91,27 +93,32 @@ class ChatRecord(StoredSession):
         Column("messages", "TEXT", "'[]'"),
         Column("active_message", "INTEGER"),
         Column("recent_updates", "TEXT", "'[]'"),
+        Column("asking_language", "INTEGER"),
     )
 
-    __slots__ = ("_messages", "active_message", "recent_updates")
+    __slots__ = ("_messages", "active_message", "asking_language", "recent_updates")
 
     def __init__(self, session: Session, messages: Iterable[int] = (), active_message: int | None = None,
-                 recent_updates: Iterable[int] = (), last_active: datetime | None = None) -> None:
+                 recent_updates: Iterable[int] = (), last_active: datetime | None = None, *,
+                 asking_language: bool = False) -> None:
         super().__init__(session, last_active)
         self._messages = _MessageIds.of(messages)
         self.active_message = active_message
         self.recent_updates = list(recent_updates)
+        self.asking_language = asking_language
 
     def extra(self) -> Row:
-        """``(messages, active_message, recent_updates)`` as stored."""
-        return self._messages.text, self.active_message, encode_json(self.recent_updates)
+        """``(messages, active_message, recent_updates, asking_language)`` as stored."""
+        return (self._messages.text, self.active_message, encode_json(self.recent_updates),
+                1 if self.asking_language else None)
 
     def restore(self, values: Sequence[Any]) -> None:
-        """Read ``(messages, active_message, recent_updates)``; empty columns mean none."""
-        messages, active, recent = values
+        """Read ``(messages, active_message, recent_updates, asking_language)``; empty columns mean none."""
+        messages, active, recent, asking = values
         self._messages = _MessageIds(str(messages) if messages is not None else "[]")
         self.active_message = int(active) if active is not None else None
         self.recent_updates = [int(u) for u in json.loads(recent)] if recent is not None else []
+        self.asking_language = bool(asking)
 
     @property
     def messages(self) -> list[int]:
