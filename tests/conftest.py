@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,6 +113,18 @@ def flowset() -> FlowSet:
 def engine(flowset: FlowSet) -> Engine:
     """An engine on the shipped flows, with no listeners."""
     return Engine(flowset)
+
+
+def english_only(node: Any) -> Any:
+    """Plain data from a shipped file as it was before its translation: the English of each
+    {en, cy} text, without ``languages`` and ``translation`` (issue 15)."""
+    if isinstance(node, dict):
+        if node and set(node) <= {"en", "cy"}:
+            return node["en"]
+        return {k: english_only(v) for k, v in node.items() if k not in ("languages", "translation")}
+    if isinstance(node, list):
+        return [english_only(v) for v in node]
+    return node
 
 
 def cli_command() -> list[str]:

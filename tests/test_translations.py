@@ -125,12 +125,14 @@ def test_importing_an_unchanged_export_changes_no_byte(flows: Path, tmp_path: Pa
 
 
 WELSH = {
-    "report_concern.yaml:states.danger.text":
-        "A oes unrhyw un mewn perygl uniongyrchol, neu a yw trosedd yn digwydd ar hyn o bryd? (prawf)",
-    "report_concern.yaml:states.danger.options.yes.label": "Oes, mae rhywun mewn perygl (prawf)",
-    "report_concern.yaml:states.call_999.text": (
-        "Ffoniwch {phone:police_emergency} nawr. Dywedwch ble rydych chi a beth sy'n digwydd. Peidiwch â herio "
-        "neb a pheidiwch â rhoi eich hun mewn perygl. Os na allwch siarad, mae'r opsiynau isod. (prawf)"),
+    # nrm_referral is not translated yet: its plain English texts become {en, cy}.
+    "nrm_referral.yaml:states.safety.text": (
+        "Diogelwch yn gyntaf. A yw'r person, neu unrhyw un arall, mewn perygl uniongyrchol neu angen help "
+        "meddygol brys? (prawf)"),
+    "nrm_referral.yaml:states.safety.options.danger.label": "Ydy, perygl neu angen brys nawr (prawf)",
+    "nrm_referral.yaml:states.call_999.text": (
+        "Ffoniwch {phone:police_emergency} nawr a dilynwch drefn eich heddlu neu'ch sefydliad. (prawf)"),
+    # ui.yaml, the directory and the glossary are translated already: their Welsh is replaced.
     "ui.yaml:texts.menu": (
         "Mae Canllaw Atgyfeirio yn eich helpu i benderfynu beth i'w wneud am gaethwasiaeth fodern, masnachu "
         "pobl neu gamfanteisio. Dewiswch ganllaw. Os oes unrhyw un mewn perygl nawr, pwyswch Argyfwng. (prawf)"),
@@ -151,19 +153,25 @@ def test_translations_round_trip_through_the_yaml(flows: Path, tmp_path: Path, r
     catalogue.save(str(po))
 
     result = run_cli("translations", "import", str(po), "--flows", str(flows))
-    assert (result.returncode, result.stderr) == (0, ""), result.stderr
-    assert result.stdout == ("wrote 7 Cymraeg (cy) texts to glossary.yaml (1), report_concern.yaml (3), "
+    assert (result.returncode, result.stderr) == (0, "note: nrm_referral.yaml does not declare cy: add 'languages: "
+                                                     "[en, cy]' and a translation record at its top (see "
+                                                     "flows/README.md), or referral-bot validate will refuse it.\n")
+    assert result.stdout == ("wrote 7 Cymraeg (cy) texts to glossary.yaml (1), nrm_referral.yaml (3), "
                              "signposts.yaml (1), ui.yaml (2).\n")
 
+    nrm = flows / "nrm_referral.yaml"  # declare the language, as the import's note says to
+    nrm.write_text(nrm.read_text(encoding="utf-8").replace(
+        "\nsources:", "\nlanguages: [en, cy]\ntranslation:\n  cy: {translated_by: test, translated_on: 2026-12-03, "
+        "complete: false}\nsources:", 1), encoding="utf-8")
     welsh = load_catalogue(flows)["cy"]
-    danger = welsh.flows["report_concern"].states["danger"]
-    assert danger.text == WELSH["report_concern.yaml:states.danger.text"]
-    assert danger.options[0].label == WELSH["report_concern.yaml:states.danger.options.yes.label"]
-    assert welsh.flows["report_concern"].states["call_999"].text == WELSH["report_concern.yaml:states.call_999.text"]
+    safety = welsh.flows["nrm_referral"].states["safety"]
+    assert safety.text == WELSH["nrm_referral.yaml:states.safety.text"]
+    assert safety.options[0].label == WELSH["nrm_referral.yaml:states.safety.options.danger.label"]
+    assert welsh.flows["nrm_referral"].states["call_999"].text == WELSH["nrm_referral.yaml:states.call_999.text"]
     assert welsh.ui["menu"] == WELSH["ui.yaml:texts.menu"]
     assert welsh.signposts["childline"].name == WELSH["signposts.yaml:signposts.childline.name"]
     assert welsh.glossary is not None
-    assert load_catalogue(flows)["en"].ui["menu"] == yaml.safe_load(originals["ui.yaml"])["texts"]["menu"]
+    assert load_catalogue(flows)["en"].ui["menu"] == yaml.safe_load(originals["ui.yaml"])["texts"]["menu"]["en"]
 
     for path in flows.glob("*.yaml"):
         text = path.read_text(encoding="utf-8")
@@ -171,9 +179,12 @@ def test_translations_round_trip_through_the_yaml(flows: Path, tmp_path: Path, r
     ui = (flows / "ui.yaml").read_text(encoding="utf-8")
     assert "  menu:\n    en: >-\n      Referral Guide helps you decide" in ui
     assert "\n    cy: >-\n      Mae Canllaw Atgyfeirio" in ui, "a long text keeps the folded style"
-    assert f"  stale:\n    en: {yaml.safe_load(originals['ui.yaml'])['texts']['stale']}\n" in ui
-    changed = set(ui.splitlines()) - set(originals["ui.yaml"].splitlines())
-    assert max(len(line) for line in changed if "cy:" in line or "Mae" in line) <= 100
+    assert f"    cy: {WELSH['ui.yaml:texts.stale']}\n" in ui
+    text = nrm.read_text(encoding="utf-8")
+    assert "    text:\n      en: >-\n        Safety first. Is the person" in text, "plain English became {en, cy}"
+    assert "\n      cy: >-\n        Diogelwch yn gyntaf." in text
+    changed = set(text.splitlines()) - set(originals["nrm_referral.yaml"].splitlines())
+    assert max(len(line) for line in changed if "cy:" in line or "(prawf)" in line) <= 100
 
     again = tmp_path / "again.po"
     export_catalogue(flows, "cy", again)

@@ -21,6 +21,7 @@ from test_stats_fixtures import cli_command
 from bot.engine import Engine
 from bot.flows import FlowError, load_catalogue, validate_paths
 from bot.stats import Recorder, build_report
+from tests.conftest import english_only
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -271,17 +272,7 @@ def test_terminal_refuses_a_language_the_flows_do_not_have(tmp_path: Path) -> No
 
 def _english_only(text: str) -> str:
     """A shipped file with its Welsh taken out (the English of each {en, cy} pair kept)."""
-
-    def strip(node: object) -> object:
-        if isinstance(node, dict):
-            if node and set(node) <= {"en", "cy"}:
-                return node["en"]
-            return {k: strip(v) for k, v in node.items() if k not in ("languages", "translation")}
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-
-    return str(yaml.safe_dump(strip(yaml.safe_load(text)), allow_unicode=True, sort_keys=False))
+    return str(yaml.safe_dump(english_only(yaml.safe_load(text)), allow_unicode=True, sort_keys=False))
 
 
 def test_terminal_json_in_welsh_has_the_same_keys(bilingual: Path, tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def test_first_start_asks_the_role_then_shows_that_roles_menu(user: FakeUser) ->
     question = keyboard(user)
     assert ui("choose_role") in question.text
     assert labels(question) == [ui(f"role_{r}") for r in ("officer", "partner", "public", "trainer")] + [
-        ui("emergency_label")]
+        ui("emergency_label"), f"🌐 {ui('language_label')}"]  # issue 15: the first screen offers Cymraeg
     tap(user, ui("role_officer"))
     answered = next(m for m in user.messages if m.message_id == question.message_id)
     assert answered.buttons == []
@@ -136,7 +136,7 @@ def test_first_start_asks_the_role_then_shows_that_roles_menu(user: FakeUser) ->
     menu = keyboard(user)
     assert ui("menu") in menu.text
     expected = [f.title for f in SHIPPED.for_role("officer") if f.status == "published"]
-    assert labels(menu) == [*expected, ui("emergency_label")]
+    assert labels(menu) == [*expected, ui("emergency_label"), f"🌐 {ui('language_label')}"]
     send(user, "/start")
     assert ui("menu") in keyboard(user).text, "a second /start remembers the role"
 
@@ -146,7 +146,7 @@ def test_role_can_be_typed_as_a_number(user: FakeUser) -> None:
     send(user, "/start")
     send(user, "3")
     titles = [f.title for f in SHIPPED.for_role("public") if f.status == "published"]
-    assert labels(keyboard(user))[:-1] == titles
+    assert labels(keyboard(user))[:-2] == titles  # then Emergency and the language button
 
 
 def test_deep_links(user: FakeUser) -> None:

@@ -111,23 +111,20 @@ def test_the_command_menu_is_registered_in_english_and_welsh(welsh_api: FakeBotA
 
 def test_start_offers_english_or_cymraeg_then_carries_on(welsh_api: FakeBotApi, welsh_bot: BotProcess,
                                                         engine: Engine) -> None:
-    """An English app: the question in English, English first; Cymraeg leads to the role
-    question in Welsh, then the menu in Welsh."""
+    """An English app: /start's first screen (the role question) offers Cymraeg with one button,
+    which shows the same question in Welsh; the menu then comes in Welsh."""
     en, cy = engine.for_language("en"), engine.for_language("cy")
     user = new_user(welsh_api)
     send(user, "/start")
     question = keyboard(user)
-    assert question.text == en.ui("choose_language")
-    assert labels(question)[:2] == ["English", "Cymraeg"]
-    assert en.ui("emergency_label") in labels(question)
-    tap(user, "Cymraeg")
+    assert question.text == en.ui("choose_role")
+    assert labels(question)[-2:] == [en.ui("emergency_label"), f"🌐 {en.ui('language_label')}"]
+    tap(user, f"🌐 {en.ui('language_label')}", edit=True)
     roles = keyboard(user)
+    assert roles.message_id == question.message_id, "the same step, edited in place"
     assert roles.text == cy.ui("choose_role")
     assert cy.ui("role_officer") in labels(roles)
     assert f"🌐 {cy.ui('language_label')}" in labels(roles)
-    answered = next(m for m in user.messages if m.message_id == question.message_id)
-    assert answered.text.endswith("➜ Cymraeg")
-    assert not answered.buttons
     tap(user, cy.ui("role_officer"))
     menu = keyboard(user)
     assert menu.text == cy.ui("menu")
@@ -136,13 +133,14 @@ def test_start_offers_english_or_cymraeg_then_carries_on(welsh_api: FakeBotApi, 
 
 def test_typed_answers_to_the_language_question(welsh_api: FakeBotApi, welsh_bot: BotProcess,
                                                engine: Engine) -> None:
-    """The question's number or a language's name; anything else asks again."""
+    """A Welsh app is asked "English or Cymraeg?": its number or a language's name; anything
+    else asks again."""
     en, cy = engine.for_language("en"), engine.for_language("cy")
-    user = new_user(welsh_api)
+    user = new_user(welsh_api, "cy")
     send(user, "/start")
     send(user, "maybe")
-    assert keyboard(user).text == f"⚠️ {en.ui('not_understood')}\n\n{en.ui('choose_language')}"
-    send(user, "2")
+    assert keyboard(user).text == f"⚠️ {cy.ui('not_understood')}\n\n{cy.ui('choose_language')}"
+    send(user, "1")
     assert keyboard(user).text == cy.ui("choose_role")
     send(user, "/start")
     send(user, "english")
@@ -222,13 +220,13 @@ def test_a_guide_not_yet_in_welsh_is_shown_in_english_with_a_welsh_notice(welsh_
                                                                          engine: Engine) -> None:
     """The engine's not_translated notice, in Welsh, above the English step; Welsh buttons."""
     cy = engine.for_language("cy")
-    flow = cy.flowset.flows["report_concern"]
-    assert flow.language == "en", "the shipped guide is not translated in this folder"
+    flow = cy.flowset.flows["nrm_referral"]
+    assert flow.language == "en", "the shipped guide is not translated"
     user = new_user(welsh_api, "cy")
-    send(user, "/start report_concern")
+    send(user, "/start nrm_referral")
     step = keyboard(user)
     assert step.text.startswith(f"ℹ️ {cy.ui('not_translated')}\n\n")
-    assert text_of(engine, "cy", flow.start, "report_concern")[:40] in step.text
+    assert text_of(engine, "cy", flow.start, "nrm_referral")[:40] in step.text
     assert cy.ui("back_label") in labels(step)
 
 
@@ -298,7 +296,7 @@ def test_a_restart_keeps_the_language(api: FakeBotApi, tmp_path: Path, folder: P
     bot = BotProcess(api, tmp_path, flows=folder).start()
     user = new_user(api)
     send(user, "/start")
-    tap(user, "Cymraeg")
+    tap(user, f"🌐 {engine.ui('language_label')}", edit=True)
     send(user, f"/start {BILINGUAL_FLOW}")
     assert keyboard(user).text == text_of(engine, "cy", "danger")
     assert bot.stop() == 0

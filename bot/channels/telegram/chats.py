@@ -276,7 +276,9 @@ def preselected(engine: Engine, update: Update) -> str:
     find Welsh behind an English screen. So the session starts in Welsh: /start's question is
     asked in Welsh with Cymraeg first, and whatever comes before an answer (a /start link to a
     guide, "999" typed at once) is already in Welsh. The question is still asked, in one tap,
-    because a phone's language is not always its user's choice. Anyone else starts in English.
+    because a phone's language is not always its user's choice. Anyone else starts in English,
+    and /start's first screen (the role question) offers Cymraeg with its 🌐 button: an officer
+    in England is not asked an extra question before the guidance.
     """
     user = update.effective_user
     code = (user.language_code or "").split("-")[0].casefold() if user else ""

@@ -30,6 +30,7 @@ from bot.channels.telegram.send import delete_quietly, retrying
 from bot.channels.telegram.words import send_about, send_glossary, send_sources, send_step_terms
 from bot.channels.terminal import HELP_WORDS
 from bot.engine import Engine, Session, Turn
+from bot.flows.i18n import BASE
 from bot.flows.kinds import DONE
 from bot.flows.model import ROLES
 
@@ -144,10 +145,10 @@ class Handlers:
             await chat.show_current(error=chat.ui("not_understood"))
             return
         turn = engine.menu(chat.session)
-        if len(self.engine.languages) > 1:
+        if chat.language != BASE:  # a Welsh chat confirms its language first (see preselected)
             await ask_language(chat)
             return
-        await chat.reply(turn)
+        await chat.reply(turn)  # in English, the first screen's 🌐 button offers Cymraeg
 
     async def back(self, update: Update, context: Context) -> None:
         """/back: one step back."""
