@@ -11,7 +11,7 @@ from bot.flows.kinds import Checklist, ChecklistRule, Info, Outcome
 from bot.flows.model import Flow, FlowSet, State
 from bot.flows.text import expand
 from bot.handbook.demos import DemoPath
-from bot.handbook.markup import esc, external_link, page, paragraphs, signpost_item
+from bot.handbook.markup import Switch, esc, external_link, page, paragraphs, signpost_item
 
 __all__ = ["flow_file", "leads", "render_flow", "state_anchor"]
 
@@ -188,14 +188,18 @@ def _demos(flow: Flow, demos: dict[str, list[DemoPath]]) -> str:
 
 
 def render_flow(flowset: FlowSet, flow: Flow, demos: dict[str, list[DemoPath]], *, today: date,
-                generated: str) -> str:
+                generated: str, switch: Switch | None = None) -> str:
     """The complete HTML page of one flow."""
     sources: dict[str, list[str]] = {}
     for state in flow.states.values():
         for target in dict.fromkeys(state.targets()):
             sources.setdefault(target, []).append(state.id)
     toc = "".join(f'<li><a href="#{state_anchor(s)}">{esc(s)}</a></li>' for s in flow.states)
+    notice = ""
+    if flow.language != flowset.language:  # issue 15: in English, said in the handbook's language
+        notice = f'<p class="review" lang="{esc(flowset.language)}">{esc(flowset.ui.get("not_translated", ""))}</p>'
     body = [
+        notice,
         f"<h1>{esc(flow.title)}</h1>",
         f'<p class="lead">{esc(flow.description)}</p>' if flow.description else "",
         _meta(flow, today),
@@ -208,4 +212,4 @@ def render_flow(flowset: FlowSet, flow: Flow, demos: dict[str, list[DemoPath]], 
         _demos(flow, demos),
     ]
     return page(flowset, f"{flow.title} · Referral Guide handbook", "\n".join(b for b in body if b),
-                generated=generated)
+                generated=generated, switch=switch, language=flow.language)

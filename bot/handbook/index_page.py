@@ -10,7 +10,7 @@ from bot.flows.model import Flow, FlowSet
 from bot.flows.text import expand
 from bot.handbook.flow_page import flow_file
 from bot.handbook.glossary_section import render_glossary
-from bot.handbook.markup import esc, page, paragraphs, signpost_item
+from bot.handbook.markup import Switch, esc, page, paragraphs, signpost_item
 
 __all__ = ["FIGURES_FILE", "render_figures", "render_index"]
 
@@ -31,7 +31,8 @@ def _card(flow: Flow, today: date) -> str:
     )
 
 
-def render_index(flowset: FlowSet, *, today: date, generated: str, has_figures: bool) -> str:
+def render_index(flowset: FlowSet, *, today: date, generated: str, has_figures: bool,
+                 switch: Switch | None = None) -> str:
     """The front page: what the guide is, every flow, emergency contacts and the directory."""
     flows = "".join(_card(f, today) for f in sorted(flowset.flows.values(), key=lambda f: f.title))
     emergency = "".join(signpost_item(flowset.signposts[s]) for s in flowset.emergency_signposts
@@ -59,7 +60,7 @@ def render_index(flowset: FlowSet, *, today: date, generated: str, has_figures: 
 {render_glossary(flowset)}
 <h2 id="directory">Services directory</h2>
 <ul class="signposts">{directory}</ul>"""
-    return page(flowset, "Referral Guide: trainers' handbook", body, home=True, generated=generated)
+    return page(flowset, "Referral Guide: trainers' handbook", body, home=True, generated=generated, switch=switch)
 
 
 def _figure_table(figure: Figure) -> str:
@@ -75,7 +76,7 @@ def _figure_table(figure: Figure) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def render_figures(flowset: FlowSet, figures: list[Figure], *, generated: str) -> str:
+def render_figures(flowset: FlowSet, figures: list[Figure], *, generated: str, switch: Switch | None = None) -> str:
     """Every figure of the training presentation as a table with its source."""
     parts = ["<h1>Figures from the training presentation</h1>"]
     for figure in figures:
@@ -83,4 +84,4 @@ def render_figures(flowset: FlowSet, figures: list[Figure], *, generated: str) -
         parts.append(f'<section id="figure-{esc(figure.id)}"><h2>{esc(figure.title)}</h2>{notes}'
                      f"{_figure_table(figure)}<p class=\"from\">Source: {esc(figure.source)} "
                      f"(<code>{esc(figure.file)}</code>)</p></section>")
-    return page(flowset, "Figures · Referral Guide handbook", "\n".join(parts), generated=generated)
+    return page(flowset, "Figures · Referral Guide handbook", "\n".join(parts), generated=generated, switch=switch)

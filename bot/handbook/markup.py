@@ -8,7 +8,10 @@ from html import escape
 from bot.flows.model import FlowSet, Signpost
 from bot.handbook.style import CSS
 
-__all__ = ["esc", "external_link", "page", "paragraphs", "phone_link", "signpost_item"]
+__all__ = ["Switch", "esc", "external_link", "page", "paragraphs", "phone_link", "signpost_item"]
+
+Switch = tuple[str, str, str]
+"""A link to the same page in another language: address, language code, link text."""
 
 
 def esc(text: object) -> str:
@@ -60,13 +63,22 @@ def _emergency_banner(flowset: FlowSet) -> str:
     return f'<div class="emergency" role="note">{" · ".join(contacts)}</div>'
 
 
-def page(flowset: FlowSet, title: str, body: str, *, home: bool = False, generated: str = "") -> str:
-    """A complete, self-contained HTML5 page with the shared style and the emergency contacts."""
+def page(flowset: FlowSet, title: str, body: str, *, home: bool = False, generated: str = "",
+         switch: Switch | None = None, language: str | None = None) -> str:
+    """A complete, self-contained HTML5 page with the shared style and the emergency contacts;
+    ``switch`` links to the same page in the other language (issue 15), ``language`` is the
+    page's when it is not the flow set's (a flow not yet translated)."""
     nav = "" if home else '<a href="index.html">← All flows</a>'
+    if switch is not None:
+        href, code, text = switch
+        nav += f' <a href="{esc(href)}" lang="{esc(code)}" hreflang="{esc(code)}" data-language="{esc(code)}">' \
+               f"{esc(text)}</a>"
     footer = f"<footer><p>{generated}</p></footer>" if generated else ""
+    code = language or flowset.language
+    lang = "en-GB" if code == "en" else code
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
         f'<header class="topbar"><div><span>Referral Guide · trainers\' handbook</span>{nav}</div></header>\n'
