@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.channels.web.pages import COOKIE, DEFAULT_EXIT_URL, TRAIN, Links, Pages, Visit, first, safe_next, step_url
+from bot.channels.web.pages import COOKIE, DEFAULT_EXIT_URL, TRAIN, Links, Pages, first, safe_next, step_url
 from bot.channels.web.render import ASSET_PREFIX
 from bot.channels.web.security import SecurityHeaders
 from bot.channels.web.sessions import CHANNEL, StoreError, new_token, valid_token
@@ -336,19 +336,6 @@ class WebChannel(Pages):
     async def favicon(self, request: Request) -> Response:
         """No icon: an empty answer, so browsers stop asking."""
         return Response(status_code=204)
-
-    def not_found(self, request: Request, visit: Visit | None = None) -> Response:
-        """A 404 page with the usual emergency line and Exit."""
-        visit = visit or Visit(new_token(), True, None, self.preferred_language(request))
-        return self._page(request, visit, "message.html", 404, title=self._title(visit, "not_found"),
-                          heading=self._words(visit)["not_found"], paragraphs=[self._words(visit)["not_found_text"]])
-
-    def unavailable(self, request: Request) -> Response:
-        """The store cannot be read: say so (503), still with 999 and Exit."""
-        visit = Visit(new_token(), True, None, self.preferred_language(request))
-        words = self._words(visit)
-        return self._page(request, visit, "message.html", 503, title=self._title(visit, "unavailable"),
-                          heading=words["unavailable"], paragraphs=[words["unavailable_text"]])
 
     def routes(self) -> list[Route]:
         """Every route of the web channel."""

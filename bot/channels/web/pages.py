@@ -304,6 +304,19 @@ class Pages:
                           roles=None, guides=guides, intro=engine.ui("menu"), notice=notice, error=None,
                           change_role_href="/role")
 
+    def not_found(self, request: Request, visit: Visit | None = None) -> Response:
+        """A 404 page with the usual emergency line and Exit."""
+        visit = visit or Visit(new_token(), True, None, self.preferred_language(request))
+        return self._page(request, visit, "message.html", 404, title=self._title(visit, "not_found"),
+                          heading=self._words(visit)["not_found"], paragraphs=[self._words(visit)["not_found_text"]])
+
+    def unavailable(self, request: Request) -> Response:
+        """The store cannot be read: say so (503), still with 999 and Exit."""
+        visit = Visit(new_token(), True, None, self.preferred_language(request))
+        words = self._words(visit)
+        return self._page(request, visit, "message.html", 503, title=self._title(visit, "unavailable"),
+                          heading=words["unavailable"], paragraphs=[words["unavailable_text"]])
+
     # -- form handling -------------------------------------------------------------------------
 
     async def _form(self, request: Request, visit: Visit, *, flow_id: str | None = None
