@@ -22,6 +22,7 @@ from bot.handbook.demos import DemoPath, DemoStep, demo_paths, load_demo_stories
 from bot.handbook.flow_page import flow_file, render_flow, state_anchor
 from bot.handbook.index_page import FIGURES_FILE, render_figures, render_index
 from bot.handbook.markup import Switch
+from bot.handbook.words import say
 from bot.stories import Story
 
 __all__ = [
@@ -89,7 +90,6 @@ def write_handbook(flows: FlowSet | Catalogue, folder: Path | str, *, stories: I
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     result = Handbook(folder=out, svg_diagrams=graphviz_available())
-    generated = f"Made with <code>referral-bot handbook</code> on {day.isoformat()}."
     if stories is None:
         stories, result.stories_problem = load_demo_stories(flowset)
     demos = demo_paths(flowset, stories)  # answers by id: the same paths in every language
@@ -102,9 +102,10 @@ def write_handbook(flows: FlowSet | Catalogue, folder: Path | str, *, stories: I
         other = next((c for c in sets if c != code), None)
         switch = functools.partial(_switch, language_set, other)
         write = functools.partial(_write, result, out / _folder(code))
-
-        with_figures = bool(figures) and code == BASE  # the figures are the English presentation's
-        write("index.html", render_index(language_set, today=day, generated=generated, has_figures=with_figures,
+        generated = say(code, "made_with", command="<code>referral-bot handbook</code>", date=day.isoformat())
+        # the figures are the English presentation's: one English page, linked from every language
+        figures_href = "../" * _folder(code).count("/") + FIGURES_FILE if figures else None
+        write("index.html", render_index(language_set, today=day, generated=generated, figures=figures_href,
                                          switch=switch("index.html")))
         for flow in language_set.flows.values():
             by_outcome = demos.get(flow.id, {})
@@ -116,7 +117,7 @@ def write_handbook(flows: FlowSet | Catalogue, folder: Path | str, *, stories: I
                 if not by_outcome.get(outcome.id):
                     result.missing_demos.append((flow.id, outcome.id))
             result.broken_demos += [p for paths in by_outcome.values() for p in paths if not p.ok]
-        if with_figures:
+        if figures and code == BASE:
             write(FIGURES_FILE, render_figures(language_set, figures, generated=generated,
                                                switch=switch("index.html")))
     return result

@@ -8,9 +8,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 from markupsafe import Markup, escape
+
+from bot.flows.i18n import own_texts
 
 __all__ = ["ASSET_PREFIX", "TEXT", "all_texts", "asset_names", "asset_path", "environment", "in_language", "render",
            "static_dir", "texts"]
@@ -25,12 +26,7 @@ def all_texts() -> dict[str, dict[str, str]]:
     """The web pages' own words by language: ``texts.yaml`` beside this module (labels, buttons
     and short messages, never guidance: guidance and the shared interface texts come from the
     flows and flows/ui.yaml). A text a language lacks is shown in English."""
-    raw = yaml.safe_load((files("bot.channels.web") / TEXTS_FILE).read_text(encoding="utf-8"))
-    by_language: dict[str, dict[str, str]] = {code: {} for code in raw["languages"]}
-    for key, value in raw["texts"].items():
-        for code in by_language:
-            by_language[code][key] = str(value.get(code, value[BASE]) if isinstance(value, dict) else value)
-    return by_language
+    return own_texts("bot.channels.web", TEXTS_FILE)
 
 
 def texts(language: str | None = None) -> dict[str, str]:
