@@ -14,27 +14,17 @@ import pytest
 
 from bot.channels.web.export import ExportResult, export_site
 from bot.engine import Engine
-from bot.flows import Catalogue, load_catalogue
+from bot.flows import Catalogue
 from tests.conftest import CliRunner
-from tests.web.welsh import NOT_TRANSLATED_CY, WELSH_QUESTION, WELSH_TITLE, welsh_flows
+from tests.web.welsh import NOT_TRANSLATED_CY, WELSH_QUESTION, WELSH_TITLE
 
 DAY = date(2026, 12, 3)
 LINK = re.compile(r'<a [^>]*href="([^"#]+)"[^>]*hreflang="([^"]+)"[^>]*>([^<]+)</a>')
 
 
 @pytest.fixture(scope="module")
-def flows_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return welsh_flows(tmp_path_factory.mktemp("cy") / "flows")
-
-
-@pytest.fixture(scope="module")
-def catalogue(flows_dir: Path) -> Catalogue:
-    return load_catalogue(flows_dir)
-
-
-@pytest.fixture(scope="module")
-def pack(catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> ExportResult:
-    return export_site(Engine.from_catalogue(catalogue), tmp_path_factory.mktemp("pack"), today=DAY)
+def pack(welsh_catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> ExportResult:
+    return export_site(Engine.from_catalogue(welsh_catalogue), tmp_path_factory.mktemp("pack"), today=DAY)
 
 
 def pages(folder: Path) -> set[str]:
@@ -48,9 +38,9 @@ def language_link(path: Path) -> tuple[str, str, str]:
     return href, code, text
 
 
-def test_the_pack_has_every_page_in_welsh_under_cy(pack: ExportResult, catalogue: Catalogue,
+def test_the_pack_has_every_page_in_welsh_under_cy(pack: ExportResult, welsh_catalogue: Catalogue,
                                                   tmp_path: Path) -> None:
-    english_only = export_site(Engine(catalogue.base), tmp_path / "en", today=DAY)
+    english_only = export_site(Engine(welsh_catalogue.base), tmp_path / "en", today=DAY)
     english = pages(english_only.folder)
     both = pages(pack.folder)
     assert {p for p in both if not p.startswith("cy/")} == english, "English pages stay where they were"
@@ -95,22 +85,22 @@ def test_welsh_pack_pages_are_in_welsh_with_english_fallback_marked(pack: Export
     assert "Copi all-lein wedi&#39;i wneud ar 2026-12-03" in step
 
 
-def test_the_cli_writes_both_languages(run_cli: CliRunner, flows_dir: Path, tmp_path: Path) -> None:
-    result = run_cli("export-site", str(tmp_path / "pack"), "--flows", str(flows_dir))
+def test_the_cli_writes_both_languages(run_cli: CliRunner, welsh_flows_dir: Path, tmp_path: Path) -> None:
+    result = run_cli("export-site", str(tmp_path / "pack"), "--flows", str(welsh_flows_dir))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "pack" / "cy" / "index.html").is_file()
     assert (tmp_path / "pack" / "index.html").is_file()
 
 
-def test_the_handbook_is_in_both_languages(run_cli: CliRunner, flows_dir: Path, catalogue: Catalogue,
+def test_the_handbook_is_in_both_languages(run_cli: CliRunner, welsh_flows_dir: Path, welsh_catalogue: Catalogue,
                                          tmp_path: Path) -> None:
     out = tmp_path / "hb"
-    result = run_cli("handbook", "-o", str(out), "--flows", str(flows_dir))
+    result = run_cli("handbook", "-o", str(out), "--flows", str(welsh_flows_dir))
     assert result.returncode == 0, result.stderr
     english = pages(out) - {p for p in pages(out) if p.startswith("cy/")}
     welsh = {p.removeprefix("cy/") for p in pages(out) if p.startswith("cy/")}
     assert welsh == english - {"figures.html"}
-    assert welsh == {"index.html", *(f"{flow_id}.html" for flow_id in catalogue.base.flows)}
+    assert welsh == {"index.html", *(f"{flow_id}.html" for flow_id in welsh_catalogue.base.flows)}
     for name in sorted(welsh):
         assert language_link(out / name) == (f"cy/{name}", "cy", "Cymraeg"), name
         assert language_link(out / "cy" / name) == (f"../{name}", "en", "English"), name
@@ -120,7 +110,8 @@ def test_the_handbook_is_in_both_languages(run_cli: CliRunner, flows_dir: Path, 
     assert WELSH_TITLE in translated
     assert WELSH_QUESTION in translated
     untranslated = (out / "cy" / "nrm_referral.html").read_text(encoding="utf-8")
-    assert '<html lang="en-GB">' in untranslated
+    assert '<html lang="cy">' in untranslated, "the handbook's words are Welsh, the guide's English marked lang=en"
+    assert f'<h1 lang="en">{welsh_catalogue.base.flows["nrm_referral"].title}</h1>' in untranslated
     assert f'<p class="review" lang="cy">{NOT_TRANSLATED_CY.replace(chr(39), "&#x27;")}</p>' in untranslated
     assert '<html lang="cy">' in (out / "cy" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en-GB">' in (out / "report_concern.html").read_text(encoding="utf-8")
