@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from bot.engine import Engine
-from bot.flows import FlowSet, load_flows
+from bot.flows import Catalogue, FlowSet, load_catalogue, load_flows
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS = ROOT / "flows"
@@ -189,3 +189,17 @@ def nation_dir(tmp_path: Path) -> Path:
     for path in NATIONS.glob("*.yaml"):
         shutil.copy(path, folder / path.name)
     return folder
+
+
+@pytest.fixture(scope="session")
+def welsh_flows_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped flows with a little Welsh (``tests/web/welsh.py``), made once; read only."""
+    from tests.web.welsh import welsh_flows  # here, not on top: it imports this module
+
+    return welsh_flows(tmp_path_factory.mktemp("cy") / "flows")
+
+
+@pytest.fixture(scope="session")
+def welsh_catalogue(welsh_flows_dir: Path) -> Catalogue:
+    """Every language of :func:`welsh_flows_dir`, loaded once; read only."""
+    return load_catalogue(welsh_flows_dir)

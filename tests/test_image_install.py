@@ -125,6 +125,7 @@ def test_the_wheel_carries_every_shipped_file_and_the_licence(installed: Install
         assert files
         missing = [f for f in files if f not in names]
         assert missing == [], f"the wheel lacks the web channel's {missing}"
+    assert {"bot/channels/web/texts.yaml", "bot/handbook/texts.yaml"} <= names, "the pages' own words (issue 15)"
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "License-Expression: MIT" in meta
     assert re.search(r"^Requires-Dist: click", meta, re.MULTILINE)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import flows_option, load_or_exit
+from bot.cli.common import catalogue_or_exit, flows_option
 from bot.handbook import write_handbook
 
 __all__ = ["handbook"]
@@ -32,11 +32,11 @@ def handbook(output: Path, figures_dir: Path | None, flows_dir: Path | None) -> 
         referral-bot handbook -o handbook
         xdg-open handbook/index.html
     """
-    flowset = load_or_exit(flows_dir)
+    catalogue = catalogue_or_exit(flows_dir)
     if output.exists() and not output.is_dir():
         raise click.BadParameter(f"'{output}' is a file. Fix: name a folder.", param_hint="-o")
     try:
-        result = write_handbook(flowset, output, figures_dir=figures_dir)
+        result = write_handbook(catalogue, output, figures_dir=figures_dir)
     except OSError as exc:
         raise click.ClickException(f"cannot write the handbook to {output}: {exc.strerror or exc}.") from None
     click.echo(f"Wrote {len(result.files)} page(s) to {output}. Open {output / 'index.html'} in a browser.")

@@ -14,8 +14,10 @@ fields are user-visible texts: the validator and the translators' PO tools both 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import Literal
 
+import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.flows.model import Mark, Translation
@@ -30,6 +32,7 @@ __all__ = [
     "Translation",
     "is_language_map",
     "localise",
+    "own_texts",
     "read_languages",
     "translatable",
 ]
@@ -49,6 +52,18 @@ _SIGNPOST_TEXTS = frozenset({"name", "how", "when", "review_note"})
 _GLOSSARY_TEXTS = frozenset({"meaning", "definition"})
 _PROFILE_TEXTS = frozenset({"force", "name", "how", "when"})
 _META = ("languages", "translation")
+
+
+def own_texts(package: str, name: str = "texts.yaml") -> dict[str, dict[str, str]]:
+    """A package's own words by language, read with :mod:`importlib.resources` from ``name``
+    beside its modules (``languages:`` and ``texts:``, each text plain English or ``{en: ..., cy: ...}``);
+    a text a language lacks is its English. The web pages and the handbook keep theirs so."""
+    raw = yaml.safe_load((files(package) / name).read_text(encoding="utf-8"))
+    by_language: dict[str, dict[str, str]] = {code: {} for code in raw["languages"]}
+    for key, value in raw["texts"].items():
+        for code in by_language:
+            by_language[code][key] = str(value.get(code, value[BASE]) if isinstance(value, dict) else value)
+    return by_language
 
 
 def translatable(kind: FileKind, path: Path) -> bool:

@@ -22,6 +22,8 @@ class DemoStep:
     state: str
     kind: str
     answer: str
+    choice: str = ""
+    """The option id chosen (to show the answer in another language's handbook, issue 15)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ def _walk(engine: Engine, flow_id: str, choices: Sequence[str]) -> tuple[DemoSte
     for choice in choices:
         before = turn
         turn = engine.choose(session, choice)
-        steps.append(DemoStep(before.state, before.kind, _chosen(before, choice)))
+        steps.append(DemoStep(before.state, before.kind, _chosen(before, choice), choice))
         if turn.error:
             break
     return tuple(steps)

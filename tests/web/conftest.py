@@ -16,7 +16,7 @@ from bot.channels.web.app import WebChannel
 from bot.channels.web.server import build_web
 from bot.engine import Engine
 from bot.engine.store import SessionStore
-from bot.flows import FlowSet
+from bot.flows import Catalogue, FlowSet
 from bot.stats import Recorder
 
 
@@ -35,9 +35,10 @@ class Site:
         return TestClient(self.app, base_url=base_url, follow_redirects=False)
 
 
-def make_site(flowset: FlowSet, folder: Path, ttl: timedelta = timedelta(hours=24)) -> Site:
+def make_site(flows: FlowSet | Catalogue, folder: Path, ttl: timedelta = timedelta(hours=24)) -> Site:
     recorder = Recorder(folder / "stats.db", interval=0.05)
-    engine = Engine(flowset, listeners=[recorder])
+    engine = Engine.from_catalogue(flows, listeners=[recorder]) if isinstance(flows, Catalogue) \
+        else Engine(flows, listeners=[recorder])
     sessions_db = folder / "sessions.db"
     channel, app = build_web(engine, lambda: SessionStore(sessions_db, ttl=ttl), environ={})
     return Site(app, channel, engine, recorder, sessions_db, folder / "stats.db")

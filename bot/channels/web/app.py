@@ -18,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.channels.web.pages import COOKIE, DEFAULT_EXIT_URL, TRAIN, Links, Pages, Visit, first, step_url
-from bot.channels.web.render import ASSET_PREFIX, TEXT
+from bot.channels.web.pages import COOKIE, DEFAULT_EXIT_URL, TRAIN, Links, Pages, first, safe_next, step_url
+from bot.channels.web.render import ASSET_PREFIX
 from bot.channels.web.security import SecurityHeaders
 from bot.channels.web.sessions import CHANNEL, StoreError, new_token, valid_token
-from bot.channels.web.views import answer_rows, paragraphs, tel_href
+from bot.channels.web.views import answer_rows, in_language, paragraphs, tel_href
 from bot.engine import Session
 from bot.engine.machine import CONTINUE, DONE
 from bot.flows.model import ROLES
@@ -63,7 +63,7 @@ class WebChannel(Pages):
         assert form is not None
         role = first(form, "role")
         if role is None or role not in ROLES:
-            error = TEXT["select_one"] if role is None else TEXT["unknown_option"]
+            error = self._words(visit)["select_one"] if role is None else self._words(visit)["unknown_option"]
             return self._home_page(request, visit, roles=True, error=error)
         self._session(visit).role = role
         self._save(visit)
@@ -73,13 +73,13 @@ class WebChannel(Pages):
         """``GET /flows/{flow_id}``: resume the guide where the user is, or its start page."""
         visit = self._visit(request)
         flow_id = request.path_params["flow_id"]
-        flow = self._flow(flow_id, visit.session)
+        flow = self._flow(flow_id, visit.session, visit.language)
         if flow is None:
             return self.not_found(request, visit)
         view = TRAIN if request.query_params.get("view") == TRAIN else None
         session = visit.session
         if session is not None and session.flow == flow_id:
-            turn = self.engine.resume(session)
+            turn = self._engine(visit).resume(session)
             if turn.flow == flow_id:
                 return self._redirect(request, visit, step_url(flow_id, turn.state, view))
         return self._start_page(request, visit, flow, view=view)
@@ -92,14 +92,14 @@ class WebChannel(Pages):
         if refused is not None:
             return refused
         assert form is not None
-        flow = self._flow(flow_id, visit.session)
+        flow = self._flow(flow_id, visit.session, visit.language)
         if flow is None:
             return self.not_found(request, visit)
         view = TRAIN if first(form, "view") == TRAIN else None
         session = self._session(visit)
         if view == TRAIN:
             session.training = True
-        turn = self.engine.start(session, flow.id)
+        turn = self._engine(visit).start(session, flow.id)
         self._save(visit)
         return self._redirect(request, visit, step_url(flow.id, turn.state, view))
 
@@ -109,12 +109,12 @@ class WebChannel(Pages):
         flow_id, state_id = request.path_params["flow_id"], request.path_params["state_id"]
         session = visit.session
         if session is None or session.flow is None:
-            flow = self._flow(flow_id, session)
+            flow = self._flow(flow_id, session, visit.language)
             if flow is None:
                 return self.not_found(request, visit)
             return self._start_page(request, visit, flow)
         before = session.to_dict()
-        turn = self.engine.resume(session)
+        turn = self._engine(visit).resume(session)
         if session.to_dict() != before:
             self._save(visit)
         if turn.flow is None:
@@ -134,31 +134,32 @@ class WebChannel(Pages):
         view = TRAIN if first(form, "view") == TRAIN else None
         session = visit.session
         if session is None or session.flow is None:
-            return self._show_current(request, visit, notice=TEXT["no_session"], flow_id=flow_id, view=view)
-        turn = self.engine.resume(session)
+            return self._show_current(request, visit, notice=self._words(visit)["no_session"], flow_id=flow_id,
+                                      view=view)
+        turn = self._engine(visit).resume(session)
         if turn.flow is None or (turn.flow, turn.state) != (flow_id, state_id):
             self._save(visit)
-            return self._show_current(request, visit, status=409, notice=TEXT["stale_step"], view=view)
+            return self._show_current(request, visit, status=409, notice=self._words(visit)["stale_step"], view=view)
         ids = {o.id for o in turn.options}
         if turn.kind == "question":
             answers = form.get("answer", [])
             if not answers:
-                return self._step_page(request, visit, turn, view=view, error=TEXT["select_one"])
+                return self._step_page(request, visit, turn, view=view, error=self._words(visit)["select_one"])
             if len(answers) > 1 or answers[0] not in ids:
-                return self._step_page(request, visit, turn, view=view, error=TEXT["unknown_option"])
-            self.engine.choose(session, answers[0])
+                return self._step_page(request, visit, turn, view=view, error=self._words(visit)["unknown_option"])
+            self._engine(visit).choose(session, answers[0])
         elif turn.kind == "checklist":
             items = list(dict.fromkeys(form.get("items", [])))
             if any(item not in ids or item == DONE for item in items):
-                return self._step_page(request, visit, turn, view=view, error=TEXT["unknown_option"])
+                return self._step_page(request, visit, turn, view=view, error=self._words(visit)["unknown_option"])
             session.selected.clear()
             for item in items:
-                self.engine.choose(session, item)
-            self.engine.choose(session, DONE)
+                self._engine(visit).choose(session, item)
+            self._engine(visit).choose(session, DONE)
         elif turn.kind == "info":
-            self.engine.choose(session, CONTINUE)
+            self._engine(visit).choose(session, CONTINUE)
         self._save(visit)
-        now = self.engine.current(session)
+        now = self._engine(visit).current(session)
         return self._redirect(request, visit, step_url(now.flow or flow_id, now.state, view))
 
     async def restart(self, request: Request) -> Response:
@@ -172,8 +173,9 @@ class WebChannel(Pages):
         view = TRAIN if first(form, "view") == TRAIN else None
         session = visit.session
         if session is None or session.flow != flow_id:
-            return self._show_current(request, visit, notice=TEXT["stale_step"], flow_id=flow_id, view=view)
-        turn = self.engine.restart(session)
+            return self._show_current(request, visit, notice=self._words(visit)["stale_step"], flow_id=flow_id,
+                                      view=view)
+        turn = self._engine(visit).restart(session)
         self._save(visit)
         return self._redirect(request, visit, step_url(flow_id, turn.state, view))
 
@@ -186,7 +188,7 @@ class WebChannel(Pages):
         if session is None or session.flow is None:
             return self._redirect(request, visit, f"/flows/{quote(flow_id)}")
         if (session.flow, session.state) == (flow_id, state_id) and session.history and not session.emergency:
-            self.engine.back(session)
+            self._engine(visit).back(session)
             self._save(visit)
         return self._redirect(request, visit, step_url(session.flow, session.state, view))
 
@@ -199,7 +201,7 @@ class WebChannel(Pages):
             return self._redirect(request, visit, f"/flows/{quote(flow_id)}")
         if session.flow == flow_id and any(s == state_id for s, _ in session.history):
             while session.history and session.state != state_id:
-                self.engine.back(session)
+                self._engine(visit).back(session)
             self._save(visit)
         return self._redirect(request, visit, step_url(session.flow, session.state))
 
@@ -208,18 +210,20 @@ class WebChannel(Pages):
         visit = self._visit(request)
         flow_id = request.path_params["flow_id"]
         session = visit.session
-        flow = self._flow(flow_id, session)
+        flow = self._flow(flow_id, session, visit.language)
         if flow is None:
             return self.not_found(request, visit)
         if session is None or session.flow != flow_id:
             return self._redirect(request, visit, f"/flows/{quote(flow_id)}")
+        words = self._words(visit)
+        other = flow.language if flow.language != visit.language else None  # issue 15: English in a Welsh page
         rows = [{
-            "key": {"text": row.question},
-            "value": {"text": row.answer},
+            "key": {"html": in_language(row.question, other)},
+            "value": {"html": in_language(row.answer, other)},
             "actions": {"items": [{"href": f"/change/{quote(flow_id)}/{quote(row.state_id)}",
-                                   "text": TEXT["change"], "visuallyHiddenText": row.question}]},
-        } for row in answer_rows(self.engine, session)]
-        title = f"{TEXT['your_answers']} - {flow.title} - {TEXT['service']}"
+                                   "text": words["change"], "visuallyHiddenText": row.question}]},
+        } for row in answer_rows(self._engine(visit), session, words)]
+        title = f"{words['your_answers']} - {flow.title} - {words['service']}"
         return self._page(request, visit, "answers.html", title=title, flow=flow, rows=rows, view=None,
                           current_href=step_url(flow_id, session.state), restart_action=f"/restart/{quote(flow_id)}",
                           answers_href=f"/answers/{quote(flow_id)}")
@@ -228,17 +232,17 @@ class WebChannel(Pages):
         """``GET /emergency``: what to do if someone is in danger now, from anywhere."""
         visit = self._visit(request)
         session = visit.session
-        back_href, back_text = "/", TEXT["guides"]
+        back_href, back_text = "/", self._words(visit)["guides"]
         if session is not None:
-            self.engine.emergency(session)  # counted in the statistics, like Telegram's button
-            self.engine.back(session)  # the web keeps the user's place: the step page is still theirs
+            self._engine(visit).emergency(session)  # counted in the statistics, like Telegram's button
+            self._engine(visit).back(session)  # the web keeps the user's place: the step page is still theirs
             self._save(visit)
             if session.flow is not None:
-                back_href, back_text = step_url(session.flow, session.state), self.engine.ui("emergency_back")
-        turn = self.engine.current(Session(channel=CHANNEL, emergency=True))
+                back_href, back_text = step_url(session.flow, session.state), self._engine(visit).ui("emergency_back")
+        turn = self._engine(visit).current(Session(channel=CHANNEL, emergency=True))
         signposts = [{"id": s.id, "name": s.name, "phone": s.phone, "tel": tel_href(s.phone) if s.phone else None,
                       "url": s.url, "how": s.how} for s in turn.signposts]
-        return self._page(request, visit, "emergency.html", title=f"{TEXT['emergency_title']} - {TEXT['service']}",
+        return self._page(request, visit, "emergency.html", title=self._title(visit, "emergency_title"),
                           paragraphs=paragraphs(turn.text), signposts=signposts, return_href=back_href,
                           return_text=back_text)
 
@@ -261,8 +265,39 @@ class WebChannel(Pages):
     async def privacy(self, request: Request) -> Response:
         """``GET /privacy``: what is stored, and for how long."""
         visit = self._visit(request)
-        return self._page(request, visit, "message.html", title=f"{TEXT['privacy']} - {TEXT['service']}",
-                          heading=TEXT["privacy"], paragraphs=paragraphs(self.engine.ui("privacy")))
+        return self._page(request, visit, "message.html", title=self._title(visit, "privacy"),
+                          heading=self._words(visit)["privacy"],
+                          paragraphs=paragraphs(self._engine(visit).ui("privacy")))
+
+    async def about(self, request: Request) -> Response:
+        """``GET /about``: what the guide is, each guide's review dates, and (issue 15) whether a
+        fluent speaker has reviewed the translation yet."""
+        visit = self._visit(request)
+        engine, words = self._engine(visit), self._words(visit)
+        guides = [f"{f.title}: {words['version'].lower()} {f.version}, {words['reviewed']} "
+                  f"{f.reviewed_on.isoformat()}, {words['review_due']} {f.review_due.isoformat()}."
+                  for f in engine.flowset.flows.values() if f.status == "published"]
+        flows = engine.flowset.flows.values()
+        notes = [self.unreviewed(visit.language), *(self.unreviewed(visit.language, f) for f in flows)]
+        unreviewed = next((note for note in notes if note), None)
+        return self._page(request, visit, "message.html", title=f"{words['about']} - {words['service']}",
+                          heading=words["about"], paragraphs=paragraphs(engine.ui("about")), items=guides,
+                          unreviewed=unreviewed)
+
+    async def language(self, request: Request) -> Response:
+        """``GET /language/{code}?next=/path``: show pages in that language from now on and go
+        back to the same page (a link, so it works without JavaScript; it changes only how
+        pages are shown, so a GET without a form token is safe)."""
+        visit = self._visit(request)
+        code = request.path_params["code"]
+        target = safe_next(request.query_params.get("next"))
+        if code not in self.engine.languages:
+            return self._redirect(request, visit, target)
+        visit.language = code
+        session = self._session(visit)
+        session.language = code
+        self._save(visit)
+        return self._redirect(request, visit, target)
 
     async def train(self, request: Request) -> Response:
         """``GET /train/{flow_id}``: the trainer view (step, diagram, why-note and source)."""
@@ -273,12 +308,13 @@ class WebChannel(Pages):
             session.training = True
             self._save(visit)
         probe = session or Session(channel=CHANNEL, training=True)
-        flow = self._flow(flow_id, probe if probe.training else Session(channel=CHANNEL, training=True))
+        flow = self._flow(flow_id, probe if probe.training else Session(channel=CHANNEL, training=True),
+                          visit.language)
         if flow is None:
             return self.not_found(request, visit)
         if session is None or session.flow != flow_id:
             return self._start_page(request, visit, flow, view=TRAIN)
-        turn = self.engine.resume(session)
+        turn = self._engine(visit).resume(session)
         if turn.flow != flow_id:
             return self._start_page(request, visit, flow, view=TRAIN)
         return self._step_page(request, visit, turn, view=TRAIN)
@@ -301,18 +337,6 @@ class WebChannel(Pages):
         """No icon: an empty answer, so browsers stop asking."""
         return Response(status_code=204)
 
-    def not_found(self, request: Request, visit: Visit | None = None) -> Response:
-        """A 404 page with the usual emergency line and Exit."""
-        visit = visit or Visit(new_token(), True, None)
-        return self._page(request, visit, "message.html", 404, title=f"{TEXT['not_found']} - {TEXT['service']}",
-                          heading=TEXT["not_found"], paragraphs=[TEXT["not_found_text"]])
-
-    def unavailable(self, request: Request) -> Response:
-        """The store cannot be read: say so (503), still with 999 and Exit."""
-        visit = Visit(new_token(), True, None)
-        return self._page(request, visit, "message.html", 503, title=f"{TEXT['unavailable']} - {TEXT['service']}",
-                          heading=TEXT["unavailable"], paragraphs=[TEXT["unavailable_text"]])
-
     def routes(self) -> list[Route]:
         """Every route of the web channel."""
         return [
@@ -331,6 +355,8 @@ class WebChannel(Pages):
             Route("/emergency", self.emergency, methods=["GET"]),
             Route("/exit", self.exit, methods=["GET"]),
             Route("/privacy", self.privacy, methods=["GET"]),
+            Route("/about", self.about, methods=["GET"]),
+            Route("/language/{code}", self.language, methods=["GET"]),
             Route("/healthz", self.health, methods=["GET"]),
             Route("/favicon.ico", self.favicon, methods=["GET"]),
             Route(ASSET_PREFIX + "{name}", self.asset, methods=["GET"]),
@@ -344,7 +370,11 @@ def create_app(channel: WebChannel, extra: Sequence[Route] = ()) -> Starlette:
         status = getattr(exc, "status_code", 404)
         if status == 405:
             return channel._show_current(request, channel._visit(request), status=405)
-        return channel.not_found(request)
+        try:
+            visit = channel._visit(request)  # the page in the visitor's language
+        except StoreError:
+            visit = None
+        return channel.not_found(request, visit)
 
     async def store_failed(request: Request, exc: Exception) -> Response:
         log.warning("web: the session store could not be read (%s)", exc.__class__.__name__)

@@ -9,58 +9,43 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup, escape
 
-__all__ = ["ASSET_PREFIX", "TEXT", "asset_names", "asset_path", "environment", "render", "static_dir"]
+from bot.flows.i18n import own_texts
+
+__all__ = ["ASSET_PREFIX", "TEXT", "all_texts", "asset_names", "asset_path", "environment", "in_language", "render",
+           "static_dir", "texts"]
 
 ASSET_PREFIX = "/assets/"
-SERVICE_NAME = "Referral Guide"
+TEXTS_FILE = "texts.yaml"
+BASE = "en"
 
-# The web pages' own interface words (labels and short messages, never guidance: guidance
-# and the shared interface texts come from the flows and flows/ui.yaml).
-TEXT: dict[str, str] = {
-    "service": SERVICE_NAME,
-    "continue": "Continue",
-    "start_now": "Start now",
-    "back": "Back",
-    "start_again": "Start again",
-    "your_answers": "Your answers",
-    "change": "Change",
-    "problem": "There is a problem",
-    "select_one": "Select an answer",
-    "unknown_option": "That answer is not one of the options for this step. Select one of the answers below.",
-    "stale_step": "That answer was for an earlier step, so nothing was changed. This is where you are now.",
-    "form_expired": "This page had expired, so nothing was changed. Please answer again.",
-    "no_session": ("Your session had ended, or your browser blocked its cookie, so nothing was changed. "
-                   "You can start again below."),
-    "too_large": "That form was too large to read, so nothing was changed. Please answer again.",
-    "select_all": "Select all that apply.",
-    "danger_now": "In danger now?",
-    "call": "Call",
-    "emergency_page": "What to do in an emergency",
-    "emergency_title": "Emergency",
-    "exit": "Exit this page",
-    "guides": "Guides",
-    "choose_guide": "Choose a guide",
-    "change_role": "Change who you are",
-    "privacy": "Privacy",
-    "related": "Related guides",
-    "services": "Who to contact",
-    "why": "Why this step is asked",
-    "training_notes": "Training notes: why this step is asked",
-    "all_guides": "All guides",
-    "offline_checklist": "Then follow the line that matches what you ticked:",
-    "source": "Source",
-    "diagram": "Diagram of this guide, with the current step highlighted",
-    "trainer_view": "Trainer view",
-    "not_found": "Page not found",
-    "not_found_text": "There is no page at this address. Choose a guide from the list.",
-    "unavailable": "Sorry, the service is unavailable",
-    "unavailable_text": "Your place could not be read just now. Please try again in a few minutes.",
-    "no_answers": "You have not answered any questions in this guide yet.",
-    "version": "Content version",
-    "reviewed": "reviewed",
-    "review_due": "next review due",
-}
+
+@cache
+def all_texts() -> dict[str, dict[str, str]]:
+    """The web pages' own words by language: ``texts.yaml`` beside this module (labels, buttons
+    and short messages, never guidance: guidance and the shared interface texts come from the
+    flows and flows/ui.yaml). A text a language lacks is shown in English."""
+    return own_texts("bot.channels.web", TEXTS_FILE)
+
+
+def texts(language: str | None = None) -> dict[str, str]:
+    """The web pages' own words in ``language`` (English for a language they are not in)."""
+    every = all_texts()
+    return every.get(language or BASE, every[BASE])
+
+
+TEXT: dict[str, str] = texts(BASE)
+"""The English words (the default; pages in another language use :func:`texts`)."""
+SERVICE_NAME = TEXT["service"]
+
+
+def in_language(text: str, language: str | None) -> Markup:
+    """``text`` escaped; inside ``<span lang="...">`` when ``language`` is given, for words in
+    another language than the page's (English fallback in a Welsh page, issue 15)."""
+    if not language:
+        return escape(text)
+    return Markup('<span lang="{}">{}</span>').format(language, text)  # format() escapes both
 
 
 def static_dir() -> Path:
@@ -95,6 +80,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.globals["t"] = TEXT
+    env.filters["in_language"] = in_language
     return env
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.channels.web.render import TEXT, in_language
 from bot.engine import Engine, Session, Turn
 from bot.engine.machine import CONTINUE, DONE
 from bot.flows import Checklist, Flow, Question, State
@@ -26,6 +27,7 @@ __all__ = [
     "first_sentence",
     "force_name",
     "headline",
+    "in_language",
     "paragraphs",
     "step_view",
     "tel_href",
@@ -130,12 +132,18 @@ class StepView:
     version: str = ""
 
     title_text: str = ""
+    next_languages: dict[str, str] = field(default_factory=dict)
+    """The language of each related guide (by id) shown in an outcome's links."""
+    language: str = "en"
+    """The language of the step's own text (English for a guide not yet translated, issue 15)."""
+    words: dict[str, str] = field(default_factory=lambda: TEXT)
+    """The page's own words, in the page's language."""
 
     @property
     def title(self) -> str:
         """The page title: unique per step (its opening words, then the guide)."""
-        prefix = "Error: " if self.error else ""
-        return f"{prefix}{self.title_text or self.heading} - {self.flow_title} - Referral Guide"
+        prefix = self.words["error_prefix"] if self.error else ""
+        return f"{prefix}{self.title_text or self.heading} - {self.flow_title} - {self.words['service']}"
 
 
 def _terms(turn: Turn) -> list[Term]:
@@ -150,12 +158,12 @@ def force_name(engine: Engine) -> str | None:
     return local.force if local is not None else None
 
 
-_TITLES: dict[tuple[str, str], dict[str, str]] = {}
+_TITLES: dict[tuple[str, str, str], dict[str, str]] = {}
 
 
 def step_titles(engine: Engine, flow: Flow) -> dict[str, str]:
     """Each step's title text: its first sentence, or as many sentences as make it unique in the flow."""
-    key = (flow.id, flow.version)
+    key = (flow.id, flow.version, flow.language)
     if key not in _TITLES:
         texts = {s.id: " ".join(expand(s.text, engine.flowset.signposts).split()) for s in flow.states.values()}
         sentences = {sid: _SENTENCE_END.split(text) for sid, text in texts.items()}
@@ -182,7 +190,8 @@ def _why(engine: Engine, flow: Flow, state: State) -> WhyView | None:
                    source.title if source else None, source.url if source else None)
 
 
-def step_view(engine: Engine, turn: Turn, *, can_go_back: bool = False, training: bool = False) -> StepView:
+def step_view(engine: Engine, turn: Turn, *, can_go_back: bool = False, training: bool = False,
+              words: dict[str, str] = TEXT) -> StepView:
     """The view of a step turn (question, checklist, info or outcome).
 
     The step's review note is shown only in training mode (issue 13); the engine already leaves
@@ -201,6 +210,7 @@ def step_view(engine: Engine, turn: Turn, *, can_go_back: bool = False, training
         choices = [Choice(o.id, o.label, o.id in ticked) for o in turn.options if o.id != DONE]
     elif turn.kind == "outcome":
         next_flows = [Choice(o.id, o.label) for o in turn.options]
+    next_languages = {o.id: engine.flowset.flows[o.id].language for o in turn.options if o.id in engine.flowset.flows}
     signposts = [SignpostView(s.id, s.name, s.phone, tel_href(s.phone) if s.phone else None, s.url, s.how,
                               s.review_note) for s in turn.signposts]
     return StepView(
@@ -208,7 +218,8 @@ def step_view(engine: Engine, turn: Turn, *, can_go_back: bool = False, training
         review_note=state.review_note if training else None, review_flag=engine.ui("review_flag"), choices=choices,
         signposts=signposts, next_flows=next_flows, why=_why(engine, flow, state), terms=_terms(turn),
         error=turn.error, notice=turn.notice, can_go_back=can_go_back, version=flow.version,
-        title_text=step_titles(engine, flow)[state.id],
+        title_text=step_titles(engine, flow)[state.id], language=turn.language, words=words,
+        next_languages=next_languages if turn.kind == "outcome" else {},
     )
 
 
@@ -221,18 +232,18 @@ class AnswerRow:
     answer: str
 
 
-def _answer_label(flow: Flow, state: State, ticks: Iterable[str], reached: str) -> str | None:
+def _answer_label(flow: Flow, state: State, ticks: Iterable[str], reached: str, words: dict[str, str]) -> str | None:
     if isinstance(state, Question):
         labels = [o.label for o in state.options if o.next == reached]
-        return " or ".join(labels) if labels else None
+        return words["answer_or"].join(labels) if labels else None
     if isinstance(state, Checklist):
         chosen = set(ticks)
         labels = [i.label for i in state.items if i.id in chosen]
-        return "; ".join(labels) if labels else "None of these"
+        return "; ".join(labels) if labels else words["none_of_these"]
     return None
 
 
-def answer_rows(engine: Engine, session: Session) -> list[AnswerRow]:
+def answer_rows(engine: Engine, session: Session, words: dict[str, str] = TEXT) -> list[AnswerRow]:
     """The answers given so far in the session's flow (information steps have none).
 
     History keeps each step left and, for checklists, what was ticked; a question's answer is
@@ -247,7 +258,7 @@ def answer_rows(engine: Engine, session: Session) -> list[AnswerRow]:
         state = flow.states.get(state_id)
         if state is None or state.kind in ("info", "outcome"):
             continue
-        answer = _answer_label(flow, state, ticks, steps[index + 1])
+        answer = _answer_label(flow, state, ticks, steps[index + 1], words)
         if answer is not None:
             rows.append(AnswerRow(state_id, headline(expand(state.text, engine.flowset.signposts))[0], answer))
     return rows
