@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
 from bot.channels.glossary import about_summary, glossary_reply, sources_text
@@ -31,8 +31,8 @@ def about_text(engine: Engine, files: Sequence[str] = ()) -> str:
     return "\n\n".join(parts)
 
 
-def format_turn(turn: Turn) -> str:
-    """How a turn reads in the terminal."""
+def format_turn(turn: Turn, ui: Callable[[str], str] | None = None) -> str:
+    """How a turn reads in the terminal (``ui``: the engine's interface texts, for its words)."""
     lines = []
     if turn.error:
         lines += [f"! {turn.error}", ""]
@@ -40,7 +40,8 @@ def format_turn(turn: Turn) -> str:
         lines += [turn.notice, ""]
     lines.append(turn.text)
     if turn.terms:
-        lines += ["", "  Words: " + ", ".join(t.term for t in turn.terms) + " (type glossary WORD)"]
+        label, hint = (ui("words_label"), ui("words_hint")) if ui else ("Words", "type glossary WORD")
+        lines += ["", f"  {label}: " + ", ".join(t.term for t in turn.terms) + f" ({hint})"]
     if turn.signposts:
         lines.append("")
         for s in turn.signposts:
@@ -118,25 +119,25 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
 
     hint = engine.ui("typed_hint")
     hint = f"{hint}\n{TRAINING_HINT}" if session.training else hint
-    show(format_turn(_first_turn(engine, session, flow_id)) + f"\n\n{hint}")
+    show(format_turn(_first_turn(engine, session, flow_id), engine.ui) + f"\n\n{hint}")
     for line in lines:
         word = " ".join(line.split()).casefold()
         if word in QUIT_WORDS:
             break
         if word in HELP_WORDS:
-            show(engine.ui("help") + "\n\n" + format_turn(engine.current(session)))
+            show(engine.ui("help") + "\n\n" + format_turn(engine.current(session), engine.ui))
             continue
         glossary = _glossary_command(engine, session, line)
         if glossary is not None:
-            show("\n" + glossary + "\n\n" + format_turn(engine.current(session)))
+            show("\n" + glossary + "\n\n" + format_turn(engine.current(session), engine.ui))
             continue
         if word in ABOUT_WORDS:
-            show(about_text(engine, files) + "\n\n" + format_turn(engine.current(session)))
+            show(about_text(engine, files) + "\n\n" + format_turn(engine.current(session), engine.ui))
             continue
         figures = _figures_command(engine, session, line)
         if figures is not None:
-            show("\n" + figures + "\n\n" + format_turn(engine.current(session)))
+            show("\n" + figures + "\n\n" + format_turn(engine.current(session), engine.ui))
             continue
-        show("\n" + format_turn(engine.handle_text(session, line)))
+        show("\n" + format_turn(engine.handle_text(session, line), engine.ui))
     out.write("\n")
     engine.abandon(session)

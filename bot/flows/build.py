@@ -34,6 +34,8 @@ UI_KEYS = (
 UI_NEW = ("glossary_label", "glossary", "glossary_unknown", "local_force", "sources_label",
           "language_label", "choose_language", "not_translated", "translation_unreviewed", "typed_hint",
           "about_reviewed", "about_review_due", "about_owner", "about_every_owner", "draft",
+          "admin_only", "figures_training_only", "diagram_no_flow", "diagram_unavailable", "words_label",
+          "words_hint",
           *(f"command_{name}" for name in ("start", "menu", "back", "restart", "emergency", "language", "help",
                                            "about", "glossary", "privacy", "exit", "train", "diagram",
                                            "figures", "stats")))

@@ -47,7 +47,7 @@ FileKind = Literal["flow", "ui", "signposts", "glossary", "profile"]
 Path = tuple[str | int, ...]
 """A place in a YAML document: mapping keys and list positions, from the top."""
 
-_FLOW_TEXTS = frozenset({"title", "description", "text", "label", "review_note"})
+_FLOW_TEXTS = frozenset({"title", "description", "text", "label", "review_note", "done_label", "continue_label"})
 _SIGNPOST_TEXTS = frozenset({"name", "how", "when", "review_note"})
 _GLOSSARY_TEXTS = frozenset({"meaning", "definition"})
 _PROFILE_TEXTS = frozenset({"force", "name", "how", "when"})

@@ -134,14 +134,17 @@ def _checklist(state: Checklist, flowset: FlowSet) -> str:
     language, content = flowset.language, _content(flowset, state)
     items = "".join(f"<li{content}>{esc(i.label)} <code>{esc(i.id)}</code></li>" for i in state.items)
     rules = "".join(f"<li>{_rule_text(r, language)} → {_to(r.next)}</li>" for r in state.rules)
-    done = f"<strong{content}>{esc(state.done_label)}</strong>"
+    done = f"<strong{content}>{esc(state.done_label)}</strong>" if state.done_label \
+        else f"<strong>{esc(flowset.ui.get('done_label', 'Done'))}</strong>"  # ui.yaml: the page's language
     return (f"<p>{say(language, 'tick_then', done=done)}</p><ul>{items}</ul>"
             f"<p>{say(language, 'first_rule')}</p><ol>{rules}</ol>")
 
 
 @leads.register
 def _info(state: Info, flowset: FlowSet) -> str:
-    return f"<p><strong{_content(flowset, state)}>{esc(state.continue_label)}</strong> → {_to(state.next)}</p>"
+    label = f"<strong{_content(flowset, state)}>{esc(state.continue_label)}</strong>" if state.continue_label \
+        else f"<strong>{esc(flowset.ui.get('continue_label', 'Continue'))}</strong>"  # ui.yaml: the page's language
+    return f"<p>{label} → {_to(state.next)}</p>"
 
 
 @leads.register

@@ -126,7 +126,7 @@ def test_stats_only_for_admins(shared_api: FakeBotApi, new_user: Any) -> None:
     """Anyone else gets a polite refusal; an admin gets the summary (and the chart)."""
     stranger = new_user(first_name="Stranger")
     send(stranger, "/stats")
-    assert stranger.last().text == ADMIN_ONLY
+    assert stranger.last().text == ui(ADMIN_ONLY)
     assert not any(m.photo for m in stranger.messages)
     flow = next(iter(SHIPPED.flows))
     for _ in range(5):  # enough runs of one flow to pass small-number suppression, whatever ran before

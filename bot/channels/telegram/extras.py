@@ -34,11 +34,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Telegram-only operator texts (not guidance): who may use /stats, and /diagram's limits.
-ADMIN_ONLY = "Sorry, /stats is only for the bot's administrators."
-FIGURES_TRAINING_ONLY = "The presentation's figures are for training: send /train first, then /figures."
-DIAGRAM_NO_FLOW = "Open a guide first; /diagram then shows the guide with your step marked."
-DIAGRAM_UNAVAILABLE = "Diagrams are not available on this server."
+# Telegram-only operator texts (not guidance), by their ui.yaml key: who may use /stats, and
+# the limits of /figures and /diagram. In ui.yaml so that they come in the chat's language.
+ADMIN_ONLY = "admin_only"
+FIGURES_TRAINING_ONLY = "figures_training_only"
+DIAGRAM_NO_FLOW = "diagram_no_flow"
+DIAGRAM_UNAVAILABLE = "diagram_unavailable"
 
 
 def help_text(engine: Engine) -> str:
@@ -64,12 +65,12 @@ async def send_diagram(chat: Chat) -> None:
     session = chat.session
     flow = chat.engine.flowset.flows.get(session.flow) if session.flow else None
     if flow is None or session.state not in flow.states:
-        await chat.say(DIAGRAM_NO_FLOW)
+        await chat.say(chat.ui(DIAGRAM_NO_FLOW))
         return
     try:
         from bot.diagrams import GraphvizUnavailable, diagram_mermaid, diagram_png
     except ImportError:
-        await chat.say(DIAGRAM_UNAVAILABLE)
+        await chat.say(chat.ui(DIAGRAM_UNAVAILABLE))
         return
     try:
         png = await asyncio.to_thread(diagram_png, flow, highlight=session.state)
@@ -86,7 +87,7 @@ async def send_diagram(chat: Chat) -> None:
 async def send_stats(chat: Chat, *, is_admin: bool) -> None:
     """The statistics summary and chart for administrators; a polite refusal for anyone else."""
     if not is_admin:
-        await chat.say(ADMIN_ONLY)
+        await chat.say(chat.ui(ADMIN_ONLY))
         return
     await asyncio.to_thread(chat.services.recorder.flush)
     path = chat.services.config.stats_db
@@ -114,7 +115,7 @@ async def send_stats(chat: Chat, *, is_admin: bool) -> None:
 async def send_figures(chat: Chat, argument: str) -> None:
     """The training presentation's figures (the list, or one by number or id), in training mode."""
     if not chat.session.training:
-        await chat.say(FIGURES_TRAINING_ONLY)
+        await chat.say(chat.ui(FIGURES_TRAINING_ONLY))
         return
     text = await asyncio.to_thread(figures_reply, argument, command="/figures", limit=MAX_TEXT)
     await chat.say(text)

@@ -105,7 +105,8 @@ class Checklist(State):
 
     items: tuple[Item, ...] = ()
     rules: tuple[ChecklistRule, ...] = ()
-    done_label: str = "Done"
+    done_label: str | None = None
+    """The button's own text; None for ui.yaml's ``done_label`` in the user's language."""
 
     kind: ClassVar[str] = "checklist"
     REQUIRED: ClassVar[tuple[str, ...]] = ("items", "rules")
@@ -116,7 +117,7 @@ class Checklist(State):
     def build(cls, reader: Reader, fields: dict[str, Any], common: Common) -> State | None:
         items = _items(reader, fields.get("items"), common.id)
         rules = _rules(reader, fields.get("rules"), common.id)
-        done = reader.text(fields.get("done_label"), "done_label") or "Done"
+        done = reader.text(fields.get("done_label"), "done_label")
         return cls(common.id, common.text, common.mark, common.why, common.review_note, items, rules, done)
 
     def check(self, flow: Flow, signposts: dict[str, Signpost], flow_ids: set[str]) -> list[Problem]:
@@ -136,10 +137,11 @@ class Checklist(State):
         return [(rule.next, rule.mark, f"a rule of '{self.id}'") for rule in self.rules]
 
     def buttons(self) -> Iterable[tuple[str, str, Mark]]:
-        return [*((i.id, i.label, i.mark) for i in self.items), (DONE, self.done_label, self.mark)]
+        return [*((i.id, i.label, i.mark) for i in self.items), (DONE, self.done_label or "Done", self.mark)]
 
     def turn_options(self, flowset: FlowSet) -> tuple[tuple[str, str], ...]:
-        return (*((i.id, i.label) for i in self.items), (DONE, self.done_label))
+        done = self.done_label or flowset.ui.get("done_label", "Done")
+        return (*((i.id, i.label) for i in self.items), (DONE, done))
 
     def respond(self, option_id: str) -> Action | None:
         if option_id == DONE:
@@ -167,10 +169,10 @@ class Checklist(State):
         labels = []
         for number, rule in enumerate(self.rules, start=1):
             if len(self.rules) == 1:
-                label = self.done_label
+                label = self.done_label or "Done"
             elif rule.unconditional:
-                label = f"{self.done_label} (otherwise)"
+                label = f"{self.done_label or 'Done'} (otherwise)"
             else:
-                label = f"{self.done_label} (rule {number})"
+                label = f"{self.done_label or 'Done'} (rule {number})"
             labels.append((DONE, number - 1, label))
         return labels

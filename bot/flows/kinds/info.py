@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from bot.flows.model import Action, Common, Mark, State
+from bot.flows.model import Action, Common, FlowSet, Mark, State
 from bot.flows.reader import Reader
 
 __all__ = ["CONTINUE", "Info"]
@@ -20,7 +20,8 @@ class Info(State):
     """Text and a continue button."""
 
     next: str = ""
-    continue_label: str = "Continue"
+    continue_label: str | None = None
+    """The button's own text; None for ui.yaml's ``continue_label`` in the user's language."""
 
     kind: ClassVar[str] = "info"
     REQUIRED: ClassVar[tuple[str, ...]] = ("next",)
@@ -31,14 +32,17 @@ class Info(State):
         target = reader.identifier(fields.get("next"), "the next state")
         if target is None:
             return None
-        label = reader.text(fields.get("continue_label"), "continue_label") or "Continue"
+        label = reader.text(fields.get("continue_label"), "continue_label")
         return cls(common.id, common.text, common.mark, common.why, common.review_note, target, label)
 
     def edges(self) -> Iterable[tuple[str, Mark, str]]:
         return [(self.next, self.mark, f"state '{self.id}'")]
 
     def buttons(self) -> Iterable[tuple[str, str, Mark]]:
-        return [(CONTINUE, self.continue_label, self.mark)]
+        return [(CONTINUE, self.continue_label or "Continue", self.mark)]
+
+    def turn_options(self, flowset: FlowSet) -> tuple[tuple[str, str], ...]:
+        return ((CONTINUE, self.continue_label or flowset.ui.get("continue_label", "Continue")),)
 
     def respond(self, option_id: str) -> Action | None:
         return "move" if option_id == CONTINUE else None
