@@ -43,8 +43,19 @@ def _label(text: str) -> str:
 
 
 def _read(path: Path) -> Any:
+    """A YAML file's data in English (a text written {en, cy} is its English: issue 15)."""
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return _english(yaml.safe_load(handle))
+
+
+def _english(node: Any) -> Any:
+    if isinstance(node, dict):
+        if "en" in node and set(node) <= {"en", "cy"}:
+            return node["en"]
+        return {key: _english(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_english(value) for value in node]
+    return node
 
 
 def _glossary(path: Path) -> re.Pattern[str] | None:

@@ -41,10 +41,11 @@ def compile_floor(engine: Engine, flow: Flow) -> Table:
             node["options"] = [(o.id, o.label) for o in state.options]
             node["next"] = {o.id: o.next for o in state.options}
         elif isinstance(state, Info):
-            node["options"] = [(CONTINUE, state.continue_label)]
+            node["options"] = [(CONTINUE, state.continue_label or engine.flowset.ui["continue_label"])]
             node["next"] = {CONTINUE: state.next}
         elif isinstance(state, Checklist):
-            node["options"] = [*((i.id, i.label) for i in state.items), (DONE, state.done_label)]
+            done = state.done_label or engine.flowset.ui["done_label"]
+            node["options"] = [*((i.id, i.label) for i in state.items), (DONE, done)]
             node["checklist"] = True
             node["rules"] = [(set(r.if_any), set(r.if_all), r.if_count_at_least, r.next) for r in state.rules]
         elif isinstance(state, Outcome):

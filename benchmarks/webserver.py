@@ -24,12 +24,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.channels.web.app import Links
-from bot.channels.web.render import asset_path, render
+from bot.channels.web.render import asset_path, in_language, render, texts
 from bot.channels.web.server import build_web
 from bot.channels.web.views import step_view
 from bot.engine import Engine, Session
 from bot.engine.store import SessionStore
-from bot.flows import load_flows
+from bot.flows import load_catalogue
 from bot.stats import Recorder
 
 __all__ = ["floor_app", "main"]
@@ -83,14 +83,19 @@ def floor_app(engine: Engine) -> Starlette:
     answered with a bare redirect, so a floor step is the same two requests as a real one)."""
     flow = next(iter(engine.flowset.flows.values()))
     turn = engine.current(Session(flow=flow.id, state=flow.start, version=flow.version))
-    links = Links("/", "/emergency", "/exit", "/privacy", asset_path("referral-guide.css"),
+    links = Links("/", "/emergency", "/exit", "/privacy", "/about", asset_path("referral-guide.css"),
                   asset_path("referral-guide.js"), "999", "tel:999")
+    others = [code for code in engine.languages if code != engine.language]
+    switch = {"href": f"/language/{others[0]}?next=/", "lang": others[0],
+              "text": engine.ui("language_label")} if others else None
 
     async def page(request: Request) -> HTMLResponse:
-        step = step_view(engine, turn)
-        html = render("step.html", links=links, force=None, csrf="x" * 40, flow_href=lambda f: f"/flows/{f}",
+        step = step_view(engine, turn, words=texts(engine.language))
+        html = render("step.html", links=links, force=None, csrf="x" * 40, lang=engine.language,
+                      t=texts(engine.language), switch=switch, flow_href=lambda f: f"/flows/{f}",
                       back_href=None, stamp=None, wide=False, title=step.title, step=step, view=None,
-                      radio_items=[{"value": c.id, "text": c.label, "checked": c.checked} for c in step.choices],
+                      radio_items=[{"value": c.id, "html": in_language(c.label, None), "checked": c.checked}
+                                   for c in step.choices],
                       show_why=False, action="/", restart_action="/", answers_href="/", offline=None)
         return HTMLResponse(html)
 
@@ -104,14 +109,14 @@ def floor_app(engine: Engine) -> Starlette:
 
 def main(argv: list[str]) -> None:
     kind, port, flows_dir, scratch = argv[0], int(argv[1]), Path(argv[2]), Path(argv[3])
-    flowset = load_flows(flows_dir)
+    catalogue = load_catalogue(flows_dir)  # every language, as the real server loads them
     app: Any
     if kind == "app":
         recorder = Recorder(scratch / "web-stats.db", interval=1.0, batch_size=5_000)
-        engine = Engine(flowset, listeners=[recorder])
+        engine = Engine.from_catalogue(catalogue, listeners=[recorder])
         _, app = build_web(engine, lambda: SessionStore(scratch / "web-sessions.db"), environ={})
     else:
-        app = floor_app(Engine(flowset))
+        app = floor_app(Engine.from_catalogue(catalogue))
     gc.freeze()  # as the real server does after start-up
     uvicorn.run(Timer(app), host="127.0.0.1", port=port, access_log=False, log_level="warning",
                 lifespan="on" if kind == "app" else "off")

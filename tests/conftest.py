@@ -119,7 +119,7 @@ def english_only(node: Any) -> Any:
     """Plain data from a shipped file as it was before its translation: the English of each
     {en, cy} text, without ``languages`` and ``translation`` (issue 15)."""
     if isinstance(node, dict):
-        if node and set(node) <= {"en", "cy"}:
+        if "en" in node and set(node) <= {"en", "cy"}:
             return node["en"]
         return {k: english_only(v) for k, v in node.items() if k not in ("languages", "translation")}
     if isinstance(node, list):

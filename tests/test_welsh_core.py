@@ -40,33 +40,8 @@ sources:
     url: https://example.org/source
 """
 
-BILINGUAL = HEADER.format(id="dwy_iaith", title="{en: Two languages, cy: Dwy iaith}") + """\
-languages: [en, cy]
-translation:
-  cy: {translated_by: Welsh tests, translated_on: 2026-12-03}
-start: danger
-states:
-  - id: danger
-    kind: question
-    text:
-      en: Is anyone in danger right now?
-      cy: Oes unrhyw un mewn perygl nawr?
-    options:
-      - {id: "yes", label: {en: "Yes", cy: "Oes"}, next: call_now}
-      - {id: "no", label: {en: "No", cy: "Nac oes"}, next: later}
-  - id: call_now
-    kind: outcome
-    text:
-      en: Call {phone:police_emergency} now.
-      cy: Ffoniwch {phone:police_emergency} nawr.
-    signposts: [police_emergency]
-  - id: later
-    kind: outcome
-    text:
-      en: Call the police non-emergency line.
-      cy: Ffoniwch linell heb fod yn argyfwng yr heddlu.
-    signposts: [police_non_emergency]
-"""
+BILINGUAL = (ROOT / "tests" / "fixtures" / "dwy_iaith.yaml").read_text(encoding="utf-8")
+"""A small flow in English and Welsh (shared with the Telegram tests)."""
 
 ENGLISH_ONLY = HEADER.format(id="saesneg", title="English only") + """\
 start: ask

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from yaml.nodes import Node
+
 from bot.flows.glossary import GLOSSARY_FILE, Glossary, build_glossary, check_coverage, flow_texts, signpost_texts
 from bot.flows.i18n import BASE, localise
 from bot.flows.local import LocalProfile, load_profile
@@ -17,11 +19,12 @@ from bot.flows.yamlsafe import compose_file
 __all__ = ["load_extras"]
 
 
-def _glossary(path: Path, shown: str, language: str) -> tuple[Glossary | None, list[Problem]]:
+def _glossary(path: Path, shown: str, language: str,
+              cache: dict[str, Node | Problem] | None) -> tuple[Glossary | None, list[Problem]]:
     if not path.is_file():
         return None, []
     reader = Reader(shown)
-    node = compose_file(str(path), shown)
+    node = compose_file(str(path), shown, cache)
     if isinstance(node, Problem):
         return None, [node]
     return build_glossary(reader, localise(reader, node, "glossary", language)[0]), reader.problems
@@ -29,13 +32,14 @@ def _glossary(path: Path, shown: str, language: str) -> tuple[Glossary | None, l
 
 def load_extras(folder: Path, flows: list[Flow], signposts: dict[str, Signpost], local: Path | None,
                 display: Callable[[Path], str], language: str = BASE,
+                cache: dict[str, Node | Problem] | None = None,
                 ) -> tuple[Glossary | None, LocalProfile | None, list[Problem]]:
     """The glossary and profile in ``language``, and every problem: in them and in abbreviation
     coverage."""
-    glossary, problems = _glossary(folder / GLOSSARY_FILE, display(folder / GLOSSARY_FILE), language)
+    glossary, problems = _glossary(folder / GLOSSARY_FILE, display(folder / GLOSSARY_FILE), language, cache)
     profile = None
     if local is not None:
-        profile, found = load_profile(local, display(local), signposts, language)
+        profile, found = load_profile(local, display(local), signposts, language, cache)
         problems += found
     if glossary is not None:
         texts: list[tuple[str, Mark]] = []

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from yaml.nodes import Node
+
 from bot.flows.build import build_flow, build_signposts, build_ui
 from bot.flows.checks import check_flow, check_ui
 from bot.flows.extras import load_extras
@@ -39,9 +41,14 @@ def _flow_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.name not in _SPECIAL and p.suffix in (".yaml", ".yml"))
 
 
-def _read(path: Path, kind: FileKind = "flow", language: str = BASE) -> tuple[Reader, object, Languages]:
+Composed = dict[str, Node | Problem]
+"""Files already composed while loading one folder, by path (each is read once, whatever the language)."""
+
+
+def _read(path: Path, kind: FileKind = "flow", language: str = BASE,
+          cache: Composed | None = None) -> tuple[Reader, object, Languages]:
     reader = Reader(_display(path))
-    node = compose_file(str(path), reader.path)
+    node = compose_file(str(path), reader.path, cache)
     if isinstance(node, Problem):
         reader.problems.append(node)
         return reader, None, Languages()
@@ -49,26 +56,27 @@ def _read(path: Path, kind: FileKind = "flow", language: str = BASE) -> tuple[Re
     return reader, localised, languages
 
 
-def _ui_languages(folder: Path) -> tuple[str, ...]:
+def _ui_languages(folder: Path, cache: Composed) -> tuple[str, ...]:
     """The languages the interface texts declare: the languages the folder is offered in."""
-    return _read(folder / UI_FILE, "ui")[2].declared if (folder / UI_FILE).is_file() else (BASE,)
+    return _read(folder / UI_FILE, "ui", BASE, cache)[2].declared if (folder / UI_FILE).is_file() else (BASE,)
 
 
 def _load_folder(folder: Path, today: date, limits: Sequence[ChannelLimits] = (),
-                 local: Path | None = None, language: str = BASE) -> tuple[FlowSet | None, list[Problem]]:
+                 local: Path | None = None, language: str = BASE,
+                 cache: Composed | None = None) -> tuple[FlowSet | None, list[Problem]]:
     problems: list[Problem] = []
     if not folder.is_dir():
         where = Mark(_display(folder), 1, 1)
         return None, [Problem(where, "the flows folder does not exist.",
                               "pass the folder that holds the flow files, or set REFERRAL_BOT_FLOWS.")]
     signposts: dict[str, Signpost] = {}
-    reader, node, _ = _read(folder / SIGNPOSTS_FILE, "signposts", language)
+    reader, node, _ = _read(folder / SIGNPOSTS_FILE, "signposts", language, cache)
     if node is not None:
         signposts = build_signposts(reader, node)  # type: ignore[arg-type]
     problems += reader.problems
     ui: dict[str, str] = {}
     emergency: list[tuple[str, Mark]] = []
-    reader, node, ui_languages = _read(folder / UI_FILE, "ui", language)
+    reader, node, ui_languages = _read(folder / UI_FILE, "ui", language, cache)
     if node is not None:
         ui, marks, emergency = build_ui(reader, node)  # type: ignore[arg-type]
         problems += check_ui(ui, marks, emergency, signposts)
@@ -77,7 +85,7 @@ def _load_folder(folder: Path, today: date, limits: Sequence[ChannelLimits] = ()
     built: list[tuple[Flow, Reader]] = []
     ids: dict[str, str] = {}
     for path in _flow_files(folder):
-        reader, node, languages = _read(path, "flow", language)
+        reader, node, languages = _read(path, "flow", language, cache)
         flow, flow_id = build_flow(reader, node) if node is not None else (None, None)  # type: ignore[arg-type]
         if flow is not None:  # issue 15: the language this copy is in, and the file's translations
             flow = dataclasses.replace(flow, language=language if language in languages.declared else BASE,
@@ -98,7 +106,7 @@ def _load_folder(folder: Path, today: date, limits: Sequence[ChannelLimits] = ()
         problems += check_flow(flow, signposts, set(ids), today, limits)
         flows[flow.id] = flow
     glossary, profile, found = load_extras(folder, list(flows.values()), signposts, local, _display,
-                                           language)  # issue 13
+                                           language, cache)  # issue 13
     problems += found
     warnings = tuple(str(p) for p in problems if not p.is_error)
     flowset = FlowSet(flows, signposts, ui, tuple(s for s, _ in emergency), _display(folder), warnings,
@@ -108,13 +116,14 @@ def _load_folder(folder: Path, today: date, limits: Sequence[ChannelLimits] = ()
 
 
 def _load_all(folder: Path, today: date, limits: Sequence[ChannelLimits], local: Path | None,
-              languages: Sequence[str]) -> tuple[dict[str, FlowSet], list[Problem]]:
+              languages: Sequence[str], cache: Composed | None = None) -> tuple[dict[str, FlowSet], list[Problem]]:
     """The folder in each language, and every problem once (most would repeat in each language)."""
     sets: dict[str, FlowSet] = {}
     problems: list[Problem] = []
     seen: set[str] = set()
+    cache = {} if cache is None else cache
     for language in languages:
-        flowset, found = _load_folder(folder, today, limits, local, language)
+        flowset, found = _load_folder(folder, today, limits, local, language, cache)
         if flowset is not None:
             sets[language] = flowset
         for problem in found:
@@ -151,8 +160,9 @@ def load_catalogue(folder: Path | str | None = None, *, today: date | None = Non
     """Load and validate every flow in English and in each language ``ui.yaml`` declares; raise
     :class:`FlowError` listing all errors, in any language, if any."""
     path = Path(folder) if folder else default_flows_dir()
+    cache: Composed = {}
     sets, problems = _load_all(path, today or date.today(), limits, Path(local) if local else None,
-                               _ui_languages(path) if path.is_dir() else (BASE,))
+                               _ui_languages(path, cache) if path.is_dir() else (BASE,), cache)
     if BASE not in sets or any(p.is_error for p in problems):
         raise FlowError(problems)
     return Catalogue(sets)

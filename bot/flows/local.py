@@ -181,15 +181,15 @@ def _build(reader: Reader, node: Node, directory: dict[str, Signpost]) -> LocalP
     return LocalProfile(force, nation, reader.path, overrides, reader.mark(node))
 
 
-def load_profile(path: Path, shown: str, directory: dict[str, Signpost],
-                 language: str = "en") -> tuple[LocalProfile | None, list[Problem]]:
+def load_profile(path: Path, shown: str, directory: dict[str, Signpost], language: str = "en",
+                 cache: dict[str, Node | Problem] | None = None) -> tuple[LocalProfile | None, list[Problem]]:
     """Read and check a profile against the directory; the problems say file:line:column."""
     reader = Reader(shown)
     if not path.is_file():
         reader.error(Mark(shown, 1, 1), "the local profile does not exist.",
                      f"check the path in {LOCAL_ENV} (e.g. flows/local/example.yaml).")
         return None, reader.problems
-    node = compose_file(str(path), shown)
+    node = compose_file(str(path), shown, cache)
     if isinstance(node, Problem):
         return None, [node]
     profile = _build(reader, localise(reader, node, "profile", language)[0], directory)

@@ -189,8 +189,14 @@ def compose_text(text: str, path: str) -> Node | Problem:
     return node
 
 
-def compose_file(path: str, display: str | None = None) -> Node | Problem:
-    """Read a file and compose it; never raises for bad content."""
+def compose_file(path: str, display: str | None = None, cache: dict[str, Node | Problem] | None = None,
+                 ) -> Node | Problem:
+    """Read a file and compose it; never raises for bad content. With ``cache`` (one load of a
+    folder, in every language), each file is read and composed once."""
+    if cache is not None:
+        if path not in cache:
+            cache[path] = compose_file(path, display)
+        return cache[path]
     shown = display or path
     try:
         with open(path, "rb") as handle:
