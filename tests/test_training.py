@@ -62,9 +62,9 @@ def first_path(engine: Engine, session: Session, flow_id: str) -> list[str]:
         flow = engine.flowset.flows[flow_id]
         state = flow.states[turn.state]
         if isinstance(state, Checklist):
-            line = state.items[0].label if not turn.selected else state.done_label
+            line = state.items[0].label if not turn.selected else state.done_label or engine.flowset.ui["done_label"]
         elif isinstance(state, Info):
-            line = state.continue_label
+            line = state.continue_label or engine.flowset.ui["continue_label"]
         else:
             assert isinstance(state, Question)
             line = state.options[-1].label

@@ -147,6 +147,10 @@ def test_a_plain_text_in_a_flow_that_declares_welsh_is_an_error(tmp_path: Path) 
     (("id: dwy_iaith", "id: {en: dwy_iaith, cy: dwy_iaith}"),
      "error: the text at id is the same in every language, so it cannot be translated. Fix: write it once, "
      "as plain text, without en: and cy:."),
+    (("cy: Ffoniwch {phone:police_emergency} nawr.", "cy: Ffoniwch {phone:police_non_emergency} nawr."),
+     "error: the text at states[3].text: the Welsh (cy) text has the placeholders {phone:police_non_emergency}, "
+     "but the English has {phone:police_emergency}. Fix: use exactly the English text's {phone:ID} and "
+     "{name:ID} placeholders, so both languages give the same numbers and links."),
     (("      en: Is anyone in danger right now?\n", ""),
      "error: the text at states[1].text has no English (en) text. Fix: add 'en: ...' under 'text': every "
      "text is written in English first."),
@@ -313,3 +317,37 @@ def test_a_database_from_before_languages_counts_its_runs_as_english(tmp_path: P
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT language FROM events").fetchall() == [("en",)]
     conn.close()
+
+
+def test_a_run_counts_under_the_language_it_started_in(bilingual: Path, tmp_path: Path) -> None:
+    """A run that switches language on the way is one run of the language it started in, so
+    `stats --lang` never shows an outcome without its start."""
+    db = tmp_path / "s.db"
+    recorder = Recorder(db)
+    engine = Engine.from_catalogue(load_catalogue(bilingual), listeners=[recorder])
+    session = engine.new_session()
+    session.language = "cy"
+    engine.for_session(session).start(session, "dwy_iaith")
+    session.language = "en"  # /language, the web's link or Telegram's button
+    engine.for_session(session).choose(session, "yes")
+    assert recorder.flush()
+    recorder.close()
+    welsh = build_report(db, suppress=False, language="cy")["flows"]
+    assert [(f["started"], f["completed"]) for f in welsh] == [(1, 1)]
+    assert build_report(db, suppress=False, language="en")["flows"] == []
+
+
+def test_welsh_training_mode_says_why_and_that_the_welsh_is_unreviewed(bilingual: Path, tmp_path: Path) -> None:
+    """Training mode in Welsh: the why-note's label and source in Welsh, and the review notice."""
+    welsh = Engine.from_catalogue(load_catalogue(bilingual)).for_language("cy")
+    session = welsh.new_session(training=True)
+    session.language = "cy"
+    text = welsh.start(session, "dwy_iaith").text
+    assert f"{welsh.ui('why_label')}: Bywyd a diogelwch sy'n dod gyntaf. ({welsh.ui('source_label')}: " \
+           "Test source)" in text
+    assert "Why:" not in text
+    result = subprocess.run([*cli_command(), "chat", "--training", "--lang", "cy", "dwy_iaith", "--flows",
+                             str(bilingual)], input="", capture_output=True, text=True, check=True,
+                            env={**os.environ, "REFERRAL_BOT_DB": str(tmp_path / "s.db")})
+    assert welsh.ui("training_hint") in result.stdout
+    assert welsh.ui("translation_unreviewed") in result.stdout

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
-from bot.channels.glossary import about_summary, glossary_reply, sources_text
+from bot.channels.glossary import about_summary, glossary_reply, sources_text, unreviewed
 from bot.engine import Engine, Session, Turn
 
 __all__ = ["ABOUT_WORDS", "HELP_WORDS", "QUIT_WORDS", "about_text", "format_turn", "run_human",
@@ -18,7 +18,6 @@ QUIT_WORDS = frozenset({"quit", "exit", "q", "gadael"})
 FIGURE_WORDS = frozenset({"figures", "figure"})
 GLOSSARY_WORDS = frozenset({"glossary", "geirfa"})
 """Typed words of the people's chat, English and Welsh (issue 15); the texts are in ui.yaml."""
-TRAINING_HINT = "Training mode: each step shows why, with its source. Type figures for the presentation's tables."
 
 
 def about_text(engine: Engine, files: Sequence[str] = ()) -> str:
@@ -27,7 +26,7 @@ def about_text(engine: Engine, files: Sequence[str] = ()) -> str:
     parts = [about_summary(engine, bullet="-")]
     parts += [sources_text(flow, bullet="  -") for flow in engine.flowset.flows.values()]
     if files:
-        parts.append("\n".join(["Files on this computer:", *(f"  {line}" for line in files)]))
+        parts.append("\n".join([engine.ui("files_label"), *(f"  {line}" for line in files)]))
     return "\n\n".join(parts)
 
 
@@ -118,7 +117,10 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
         out.flush()
 
     hint = engine.ui("typed_hint")
-    hint = f"{hint}\n{TRAINING_HINT}" if session.training else hint
+    if session.training:
+        hint += "\n" + engine.ui("training_hint")
+        if unreviewed(engine):  # issue 15: until a fluent speaker has reviewed the translation
+            hint += "\n" + engine.ui("translation_unreviewed")
     show(format_turn(_first_turn(engine, session, flow_id), engine.ui) + f"\n\n{hint}")
     for line in lines:
         word = " ".join(line.split()).casefold()

@@ -11,6 +11,7 @@ import click
 from bot.channels.terminal import run_human, run_json
 from bot.cli.common import catalogue_or_exit, flows_option
 from bot.engine import Engine
+from bot.flows import LANGUAGES
 from bot.paths import locations
 from bot.stats import Recorder
 
@@ -21,7 +22,7 @@ __all__ = ["chat"]
 @click.argument("flow_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per turn on stdout (for programs).")
 @click.option("--training", is_flag=True, help="Training mode: show each step's why note and source.")
-@click.option("--lang", "language", type=click.Choice(["en", "cy"]), default="en", show_default=True,
+@click.option("--lang", "language", type=click.Choice(list(LANGUAGES)), default="en", show_default=True,
               help="The language: en (English) or cy (Cymraeg). A guide not yet in Welsh is shown in English.")
 @flows_option
 def chat(flow_id: str | None, as_json: bool, training: bool, language: str, flows_dir: Path | None) -> None:

@@ -39,6 +39,6 @@ def catalogue_or_exit(flows_dir: Path | None, *, limits: Sequence[ChannelLimits]
         errors = sum(1 for p in exc.problems if p.is_error)
         click.echo(f"Refusing to start: {errors} error(s) in the flow files.", err=True)
         sys.exit(1)
-    for warning in catalogue.base.warnings:
-        click.echo(warning, err=True)
+    for warning in dict.fromkeys(w for flowset in catalogue.sets.values() for w in flowset.warnings):
+        click.echo(warning, err=True)  # each once, from whichever language it concerns
     return catalogue

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bot.flows.i18n import LANGUAGES
 from bot.stats import (
     ChartUnavailable,
     StatsError,
@@ -53,7 +54,7 @@ db_option = click.option("--db", "db_path", type=click.Path(path_type=Path, dir_
 @click.option("--flow", "flow_id", metavar="FLOW_ID", help="Only this flow.")
 @click.option("--role", metavar="ROLE", help="Only this self-declared role: officer, partner, public, trainer.")
 @click.option("--channel", metavar="CHANNEL", help="Only this channel: telegram or terminal.")
-@click.option("--lang", "language", type=click.Choice(["en", "cy"]),
+@click.option("--lang", "language", type=click.Choice(list(LANGUAGES)),
               help="Only runs shown in this language: en (English) or cy (Cymraeg).")
 @click.option("--include-training", is_flag=True, help="Count training-mode runs too (left out by default).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")

@@ -25,8 +25,8 @@ BACK, RESTART, MENU_COMMAND, EMERGENCY = "back", "restart", "menu", "emergency"
 COMMANDS = (BACK, RESTART, MENU_COMMAND, EMERGENCY)
 EMERGENCY_PHRASES = frozenset({"emergency", "999", "help me", "argyfwng", "helpwch fi", "help fi"})
 """Typed words that show the emergency step before anything else, in English and Welsh."""
-WELSH_COMMANDS = {"nôl": BACK, "yn ôl": BACK, "ailddechrau": RESTART, "dewislen": MENU_COMMAND,
-                  "argyfwng": EMERGENCY}
+WELSH_COMMANDS = {"nôl": BACK, "yn ôl": BACK, "ailddechrau": RESTART, "dechrau eto": RESTART,
+                  "dewislen": MENU_COMMAND}
 """Welsh words for the typed commands (issue 15); the English words work in every language."""
 EMERGENCY_STATE = "emergency"
 
@@ -143,8 +143,8 @@ class Engine:
             parts.append(f"{self.ui('review_flag')} {state.review_note}")
         if training and state.why is not None:
             source = flow.source(state.why.source)
-            cited = f" (Source: {source.title})" if source else ""
-            parts.append(f"Why: {expand(state.why.text, self._directory)}{cited}")
+            cited = f" ({self.ui('source_label')}: {source.title})" if source else ""
+            parts.append(f"{self.ui('why_label')}: {expand(state.why.text, self._directory)}{cited}")
         return "\n\n".join(parts)
 
     def current(self, session: Session, *, error: str | None = None, notice: str | None = None) -> Turn:
@@ -155,12 +155,12 @@ class Engine:
                 flow=session.flow, state=EMERGENCY_STATE, kind="emergency", text=self.ui("emergency"),
                 options=(TurnOption(BACK, self.ui("emergency_back")),),
                 signposts=self._signposts(self.flowset.emergency_signposts, session.training), error=error,
-                notice=notice,
+                notice=notice, language=self.language,
             )
         if flow is None or session.state not in flow.states:
             options = tuple(TurnOption(f.id, f.title) for f in self.visible_flows(session))
             return Turn(flow=None, state=MENU, kind="menu", text=self.ui("menu"), options=options,
-                        error=error, notice=notice)
+                        error=error, notice=notice, language=self.language)
         state = flow.states[session.state]
         text = self._state_text(flow, state, session.training)
         key = (flow.id, state.id, session.training)

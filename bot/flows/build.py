@@ -35,7 +35,7 @@ UI_NEW = ("glossary_label", "glossary", "glossary_unknown", "local_force", "sour
           "language_label", "choose_language", "not_translated", "translation_unreviewed", "typed_hint",
           "about_reviewed", "about_review_due", "about_owner", "about_every_owner", "draft",
           "admin_only", "figures_training_only", "diagram_no_flow", "diagram_unavailable", "words_label",
-          "words_hint",
+          "words_hint", "why_label", "source_label", "training_hint", "files_label",
           *(f"command_{name}" for name in ("start", "menu", "back", "restart", "emergency", "language", "help",
                                            "about", "glossary", "privacy", "exit", "train", "diagram",
                                            "figures", "stats")))

@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.flows.model import Mark, Translation
 from bot.flows.reader import Reader
+from bot.flows.text import placeholders
 
 __all__ = [
     "BASE",
@@ -203,12 +204,25 @@ class _Picker:
                               f"add 'en: ...' under {_key(path)}: every text is written in English first.")
             return next(iter(texts.values()))
         if self.language in texts and self.wanted:
+            self._same_contacts(texts[self.language], texts[BASE], path)
             return texts[self.language]
         if self.wanted and self.language != BASE:
             self._missing(node, f"{_where(path)} has no {name} ({self.language}) text.",
                           f"add '{self.language}: ...' under {_key(path)}, beside 'en:', "
                           "or set complete: false in the translation record.")
         return texts[BASE]
+
+    def _same_contacts(self, node: Node, english: Node, path: Path) -> None:
+        """A translation names exactly the English text's numbers and links (its placeholders)."""
+        if not (isinstance(node, ScalarNode) and isinstance(english, ScalarNode)):
+            return
+        theirs, ours = placeholders(str(node.value)), placeholders(str(english.value))
+        if theirs != ours:
+            name = _NAMES_IN_ENGLISH.get(self.language, self.language)
+            self.reader.error(node, f"{_where(path)}: the {name} ({self.language}) text has the placeholders "
+                                    f"{', '.join(theirs) or 'none'}, but the English has {', '.join(ours) or 'none'}.",
+                              "use exactly the English text's {phone:ID} and {name:ID} placeholders, so both "
+                              "languages give the same numbers and links.")
 
     def _missing(self, node: Node, message: str, fix: str) -> None:
         if self.strict:

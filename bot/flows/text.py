@@ -12,10 +12,15 @@ from collections.abc import Mapping
 
 from bot.flows.model import Signpost
 
-__all__ = ["PLACEHOLDER", "contacts_in", "expand", "signpost_lines"]
+__all__ = ["PLACEHOLDER", "contacts_in", "expand", "placeholders", "signpost_lines"]
 
 PLACEHOLDER = re.compile(r"\{(?P<field>[a-z_]+):(?P<id>[^{}\s]*)\}")
 PLACEHOLDER_FIELDS = ("phone", "name")
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{phone:ID}``/``{name:ID}`` placeholders of ``text``, sorted."""
+    return sorted(m.group(0) for m in PLACEHOLDER.finditer(text))
 
 _CONTACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("web address", re.compile(r"https?://\S+|\bwww\.\S+", re.IGNORECASE)),

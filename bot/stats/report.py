@@ -56,7 +56,9 @@ class Report(TypedDict):
 _FILTERED = """
 CREATE TEMP TABLE ev AS
 WITH runs AS (
-    SELECT run_id, min(hour) AS first_hour FROM main.events WHERE run_id != '' GROUP BY run_id
+    SELECT run_id, min(hour) AS first_hour,
+           coalesce(max(CASE WHEN kind = 'started' THEN {language} END), min({language})) AS run_language
+    FROM main.events WHERE run_id != '' GROUP BY run_id
 )
 SELECT e.id, e.kind, coalesce(e.flow, :menu) AS flow, e.state, e.outcome,
        CASE WHEN e.run_id = '' THEN 'event:' || e.id ELSE e.run_id END AS run_id
@@ -66,7 +68,7 @@ WHERE coalesce(r.first_hour, e.hour) >= :since AND coalesce(r.first_hour, e.hour
   AND (:role IS NULL OR e.role = :role)
   AND (:channel IS NULL OR e.channel = :channel)
   AND (:training OR e.training = 0)
-  AND (:language IS NULL OR {language} = :language)
+  AND (:language IS NULL OR coalesce(r.run_language, {event_language}) = :language)
 """
 
 _QUERIES = {
@@ -195,8 +197,9 @@ def build_report(path: Path | str, *, since: date | None = None, until: date | N
         role: only events from sessions with this self-declared role.
         channel: only events from this channel (``telegram``, ``terminal``).
         include_training: count training-mode runs too (excluded by default).
-        language: only runs shown in this language (``en``, ``cy``); rows written before
-            the language was recorded count as English.
+        language: only runs started in this language (``en``, ``cy``): a run that switches
+            language on the way counts, whole, under the language it started in; rows written
+            before the language was recorded count as English.
         suppress: round every count to the nearest 5, compute the completion rate from
             the rounded counts, and show a median only when at least 5 runs completed.
 
@@ -216,7 +219,9 @@ def build_report(path: Path | str, *, since: date | None = None, until: date | N
             "language": language,
         }
         columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
-        conn.execute(_FILTERED.format(language="e.language" if "language" in columns else "'en'"), params)
+        old = "language" not in columns  # a database from before issue 15: every run was English
+        conn.execute(_FILTERED.format(language="'en'" if old else "language",
+                                      event_language="'en'" if old else "e.language"), params)
         raw = _collect(conn)
     except sqlite3.Error as exc:
         raise StatsError(f"cannot read the statistics database at {path}: {exc}") from None

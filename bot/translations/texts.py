@@ -28,7 +28,7 @@ from ruamel.yaml.scalarstring import (
 )
 
 from bot.flows.i18n import BASE, LANGUAGES, FileKind, translatable
-from bot.flows.text import PLACEHOLDER
+from bot.flows.text import placeholders
 
 __all__ = ["FILE_KINDS", "WIDTH", "Document", "Text", "TranslationError", "placeholders", "read_folder"]
 
@@ -138,11 +138,6 @@ def _yaml() -> YAML:
     loader.width = 4096  # never re-wrap a line the editor wrote
     loader.indent(mapping=2, sequence=4, offset=2)
     return loader
-
-
-def placeholders(text: str) -> list[str]:
-    """The ``{phone:ID}``/``{name:ID}`` placeholders of ``text``, sorted."""
-    return sorted(m.group(0) for m in PLACEHOLDER.finditer(text))
 
 
 def _styled(value: str, like: object, column: int) -> str:

@@ -264,10 +264,11 @@ def _moves(flowset: FlowSet, flow: Flow, state_id: str) -> list[tuple[list[Step]
     if isinstance(state, Question):
         return [([Step(state.id, o.label)], o.next) for o in state.options]
     if isinstance(state, Info):
-        return [([Step(state.id, state.continue_label)], state.next)]
+        return [([Step(state.id, state.continue_label or flowset.ui["continue_label"])], state.next)]
     if isinstance(state, Checklist):
         labels_ = {i.id: i.label for i in state.items}
-        return [([*(Step(state.id, labels_[t], tick=True) for t in ticks), Step(state.id, state.done_label)],
+        done = state.done_label or flowset.ui["done_label"]
+        return [([*(Step(state.id, labels_[t], tick=True) for t in ticks), Step(state.id, done)],
                  target)
                 for ticks, target in _checklist_moves(state)]
     return []

@@ -5,6 +5,7 @@ fallback inside a Welsh page), the GOV.UK components' Welsh texts, and the revie
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -254,3 +255,33 @@ def test_every_web_text_has_english_and_welsh_and_templates_hard_code_none() -> 
                         "There is a problem", '"Back"', '"Continue"'):
             assert literal not in html, f"{template.name} hard-codes {literal}"
     assert used <= set(all_texts()["cy"]), used - set(all_texts()["cy"])
+
+
+def test_switching_language_on_the_emergency_page_does_not_count_it_twice(cy_site: Site,
+                                                                           cy_client: TestClient) -> None:
+    """The language link on /emergency shows the same page in the other language; the
+    statistics still hold one emergency."""
+    web = welsh_user(cy_client)
+    web.start("report_concern")
+    page = web.get("/emergency")
+    link = switch_link(page)
+    assert link["href"] == "/language/en?next=/emergency"
+    web.get(link["href"])
+    assert web.locations[-1] == "/emergency?shown=1"
+    assert '<html lang="en"' in web.get(web.locations[-1]).html
+    assert cy_site.recorder.flush()
+    conn = sqlite3.connect(cy_site.stats_db)
+    emergencies = conn.execute("SELECT count(*) FROM events WHERE kind = 'emergency'").fetchone()[0]
+    conn.close()
+    assert emergencies == 1
+
+
+def test_after_start_again_the_language_link_goes_to_a_page(cy_client: TestClient) -> None:
+    """A page shown in answer to Start again (a POST, here for a guide the user is not in) links
+    to a page that answers GET, never to the POST-only address."""
+    web = welsh_user(cy_client)
+    page = web.post("/restart/nrm_referral", {"csrf": web.csrf or ""}, follow=False)
+    assert page.status == 200
+    link = switch_link(page)["href"]
+    assert link == "/language/en?next=/flows/nrm_referral"
+    assert web.get(link).status == 200

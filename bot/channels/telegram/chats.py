@@ -87,10 +87,6 @@ class Services:
         return self._built(("roles", language, error, notice),
                            lambda: render_roles(ui, error=error, notice=notice, switch=switch))
 
-    def ui(self, key: str, language: str = BASE) -> str:
-        """An interface text from ``flows/ui.yaml``, in ``language``."""
-        return self.engine.for_language(language).ui(key)
-
     def other_language(self, language: str) -> str | None:
         """The language a step in ``language`` links to (issue 15); None when there is only one."""
         return next((code for code in self.engine.languages if code != language), None)

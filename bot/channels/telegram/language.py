@@ -114,7 +114,7 @@ async def typed_answer(chat: Chat, words: str) -> bool:
     if not chat.stored.asking_language:
         return False
     order = _order(chat)
-    code = order[int(words) - 1] if words.isdigit() and 1 <= int(words) <= len(order) \
+    code = order[int(words) - 1] if words.isascii() and words.isdigit() and 1 <= int(words) <= len(order) \
         else named(chat.services.engine, words)
     if code is None:
         await ask_language(chat, error=chat.ui("not_understood"))

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.channels.web.pages import COOKIE, DEFAULT_EXIT_URL, TRAIN, Links, Pages, first, safe_next, step_url
+from bot.channels.web.pages import COOKIE, DEFAULT_EXIT_URL, SHOWN, TRAIN, Links, Pages, first, safe_next, step_url
 from bot.channels.web.render import ASSET_PREFIX
 from bot.channels.web.security import SecurityHeaders
 from bot.channels.web.sessions import CHANNEL, StoreError, new_token, valid_token
@@ -234,9 +234,10 @@ class WebChannel(Pages):
         session = visit.session
         back_href, back_text = "/", self._words(visit)["guides"]
         if session is not None:
-            self._engine(visit).emergency(session)  # counted in the statistics, like Telegram's button
-            self._engine(visit).back(session)  # the web keeps the user's place: the step page is still theirs
-            self._save(visit)
+            if request.query_params.get(SHOWN) != "1":  # not again when only the language changed
+                self._engine(visit).emergency(session)  # counted in the statistics, like Telegram's button
+                self._engine(visit).back(session)  # the web keeps the user's place: the step page is theirs
+                self._save(visit)
             if session.flow is not None:
                 back_href, back_text = step_url(session.flow, session.state), self._engine(visit).ui("emergency_back")
         turn = self._engine(visit).current(Session(channel=CHANNEL, emergency=True))
@@ -297,6 +298,8 @@ class WebChannel(Pages):
         session = self._session(visit)
         session.language = code
         self._save(visit)
+        if target == "/emergency":  # the same page in the other language, not a second emergency
+            target = f"/emergency?{SHOWN}=1"
         return self._redirect(request, visit, target)
 
     async def train(self, request: Request) -> Response:

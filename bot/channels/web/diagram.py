@@ -15,7 +15,7 @@ NO_DIAGRAM = ("The diagram cannot be drawn here because Graphviz is not installe
               "(apt-get install graphviz). 'referral-bot diagram' draws it as Mermaid.")
 
 
-_CACHE: dict[tuple[str, str, str], Markup | None] = {}
+_CACHE: dict[tuple[str, str, str, str], Markup | None] = {}
 _CACHE_SIZE = 512
 
 
@@ -39,7 +39,7 @@ def inline_diagram(flow: Flow, state_id: str) -> Markup | None:
 
     Drawn once per flow version and step, then kept (Graphviz takes tens of milliseconds).
     """
-    key = (flow.id, flow.version, state_id)
+    key = (flow.id, flow.version, flow.language, state_id)
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.clear()

@@ -31,6 +31,8 @@ DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
 """Where Exit this page leaves for: GOV.UK Frontend's default neutral site."""
 TRAIN = "train"
 PAGE_CACHE = 1024
+SHOWN = "shown"
+"""Query flag of /emergency after a language switch: show it again without counting it again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +160,13 @@ class Pages:
 
     @staticmethod
     def _here(request: Request) -> str:
-        """This page's address, for the language switch (GET pages are stable addresses)."""
+        """This page's address, for the language switch (GET pages are stable addresses; a page
+        shown after Start again is the guide's start page)."""
         view = "?view=train" if request.query_params.get("view") == TRAIN else ""
-        return request.url.path + view
+        path = request.url.path
+        if path.startswith("/restart/"):  # only answers POST
+            path = "/flows/" + path.removeprefix("/restart/")
+        return path + view
 
     def _finish(self, request: Request, visit: Visit, response: Response) -> Response:
         secure = self.secure_cookie or request.url.scheme == "https"

@@ -37,7 +37,6 @@ def texts(language: str | None = None) -> dict[str, str]:
 
 TEXT: dict[str, str] = texts(BASE)
 """The English words (the default; pages in another language use :func:`texts`)."""
-SERVICE_NAME = TEXT["service"]
 
 
 def in_language(text: str, language: str | None) -> Markup:
