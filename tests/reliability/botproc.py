@@ -263,14 +263,15 @@ def stored_session(bot: BotProcess, chat_id: int) -> dict[str, Any] | None:
     return session
 
 
-INFORMATION = ("g:", "s:")
-"""Buttons that only answer with information and move nothing (#13): a step's glossary terms
-and, on /about, a flow's sources. They are tested in tests/telegram/test_telegram_issue13.py."""
+INFORMATION = ("g:", "s:", "l:")
+"""Buttons that move nothing: a step's glossary terms and, on /about, a flow's sources (#13),
+tested in tests/telegram/test_telegram_issue13.py; the same step in the other language (#15),
+tested in tests/telegram/test_telegram_welsh.py. The random users here never press them."""
 
 
 def live_keyboard(user: FakeUser) -> tuple[int, list[str]] | None:
-    """The newest visible bot message with step buttons: its id and their data (information
-    buttons left out, and /about's sources keyboard is not a step)."""
+    """The newest visible bot message with step buttons: its id and their data (information and
+    language buttons left out, and /about's sources keyboard is not a step)."""
     for message in reversed(user.messages):
         if message.deleted:
             continue

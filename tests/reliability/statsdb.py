@@ -15,7 +15,7 @@ ONCE_PER_STEP = ("started", "step", "outcome")
 """Event kinds that happen at most once per (run, step): a repeat means double counting."""
 
 COLUMNS = {"id", "kind", "flow", "version", "state", "outcome", "channel", "role", "training", "hour",
-           "run_id", "step"}
+           "run_id", "step", "language"}
 
 
 def stats_rows(path: Path) -> list[dict[str, Any]]:
