@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.engine import Engine, TurnTerm
 from bot.flows.model import Flow
 
@@ -49,13 +51,15 @@ def flow_line(engine: Engine, flow: Flow, *, owner: bool = True) -> str:
             f"{engine.ui('about_review_due')} {flow.review_due.isoformat()}{by}")
 
 
-def unreviewed(engine: Engine) -> bool:
-    """True when the engine's language is a translation no fluent speaker has reviewed yet."""
+def unreviewed(engine: Engine, flows: Iterable[Flow] | None = None) -> bool:
+    """True when the engine's language is a translation no fluent speaker has reviewed yet: its
+    interface texts, or one of ``flows`` (every flow when None) in that language."""
     flowset = engine.flowset
     if flowset.ui_translation is None:
         return False
-    records = [flowset.ui_translation, *(f.translation[f.language] for f in flowset.flows.values()
-                                         if f.language in f.translation)]
+    flows = flowset.flows.values() if flows is None else flows
+    records = [flowset.ui_translation, *(f.translation[f.language] for f in flows
+                                         if f.language == flowset.language and f.language in f.translation)]
     return any(not record.reviewed for record in records)
 
 

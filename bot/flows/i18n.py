@@ -63,7 +63,7 @@ def own_texts(package: str, name: str = "texts.yaml") -> dict[str, dict[str, str
     by_language: dict[str, dict[str, str]] = {code: {} for code in raw["languages"]}
     for key, value in raw["texts"].items():
         for code in by_language:
-            by_language[code][key] = str(value.get(code, value[BASE]) if isinstance(value, dict) else value)
+            by_language[code][key] = str(value.get(code) or value[BASE] if isinstance(value, dict) else value)
     return by_language
 
 

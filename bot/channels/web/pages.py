@@ -15,6 +15,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.channels.glossary import unreviewed
 from bot.channels.web.diagram import NO_DIAGRAM, inline_diagram
 from bot.channels.web.render import asset_names, asset_path, in_language, render, static_dir, texts
 from bot.channels.web.security import BodyTooLarge, Csrf, read_form
@@ -221,14 +222,9 @@ class Pages:
         """The "not yet reviewed by a fluent speaker" notice for pages in ``language``, when its
         interface texts or ``flow`` are translated but not reviewed (issue 15); else None."""
         engine = self.engine.for_language(language)
-        if engine.language == "en":
+        if engine.language == "en" or not unreviewed(engine, [flow] if flow is not None else []):
             return None
-        ui = engine.flowset.ui_translation
-        record = flow.translation.get(engine.language) if flow is not None and flow.language == engine.language \
-            else None
-        if (ui is not None and not ui.reviewed) or (record is not None and not record.reviewed):
-            return engine.ui("translation_unreviewed")
-        return None
+        return engine.ui("translation_unreviewed")
 
     # -- step pages --------------------------------------------------------------------------------
 
