@@ -351,3 +351,15 @@ def test_welsh_training_mode_says_why_and_that_the_welsh_is_unreviewed(bilingual
                             env={**os.environ, "REFERRAL_BOT_DB": str(tmp_path / "s.db")})
     assert welsh.ui("training_hint") in result.stdout
     assert welsh.ui("translation_unreviewed") in result.stdout
+
+
+def test_the_terminal_switches_language_at_the_same_step(bilingual: Path, tmp_path: Path) -> None:
+    """`iaith` (or `language`) in the people's chat shows the same step in the other language."""
+    result = subprocess.run([*cli_command(), "chat", "dwy_iaith", "--flows", str(bilingual)],
+                            input="iaith\n1\nlanguage\n", capture_output=True, text=True, check=True,
+                            env={**os.environ, "REFERRAL_BOT_DB": str(tmp_path / "s.db")})
+    shown = result.stdout
+    english, welsh, called = (shown.index("Is anyone in danger right now?"),
+                              shown.index("Oes unrhyw un mewn perygl nawr?"), shown.index("Ffoniwch 999 nawr."))
+    assert english < welsh < called
+    assert shown.rindex("Call 999 now.") > called, "and back to English at the outcome"

@@ -17,6 +17,7 @@ ABOUT_WORDS = frozenset({"about", "amdanom"})
 QUIT_WORDS = frozenset({"quit", "exit", "q", "gadael"})
 FIGURE_WORDS = frozenset({"figures", "figure"})
 GLOSSARY_WORDS = frozenset({"glossary", "geirfa"})
+LANGUAGE_WORDS = frozenset({"language", "iaith"})
 """Typed words of the people's chat, English and Welsh (issue 15); the texts are in ui.yaml."""
 
 
@@ -128,6 +129,11 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
             break
         if word in HELP_WORDS:
             show(engine.ui("help") + "\n\n" + format_turn(engine.current(session), engine.ui))
+            continue
+        other = next((code for code in engine.languages if code != engine.language), None)
+        if word in LANGUAGE_WORDS and other is not None:  # issue 15: the same step, other language
+            engine, session.language = engine.for_language(other), other
+            show("\n" + format_turn(engine.current(session), engine.ui))
             continue
         glossary = _glossary_command(engine, session, line)
         if glossary is not None:
