@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from botapi import FakeBotApi, FakeUser
 from botapi.fixtures import require_spec
-from tgkit import ADMIN_ID, BotProcess, started, stop_leftovers
+from tgkit import ADMIN_ID, BotProcess, checked_api, started, stop_leftovers
 
 _user_ids = itertools.count(7_100_001)
 
@@ -83,10 +83,5 @@ def _shared_bot_stays_healthy(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture
 def api() -> Iterator[FakeBotApi]:
     """A fake Bot API of the test's own (for bots that are killed or reconfigured)."""
-    server = FakeBotApi(spec_path=require_spec()).start()
-    try:
-        yield server
-        assert server.violations == []
-    finally:
-        server.stop()
+    yield from checked_api()
 

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 from botapi import BotMessage, FakeBotApi, FakeUser
-from botapi.fixtures import require_spec
-from tgkit import BotProcess, keyboard, labels, press, send, tap
+from tgkit import BotProcess, checked_api, keyboard, labels, press, send, tap
 from welsh import BILINGUAL_FLOW, welsh_engine, welsh_flows
 
 from bot.channels.telegram.app import COMMANDS
@@ -46,12 +45,7 @@ def engine(folder: Path) -> Engine:
 @pytest.fixture(scope="module")
 def welsh_api() -> Iterator[FakeBotApi]:
     """A fake Bot API for this module's bot."""
-    server = FakeBotApi(spec_path=require_spec()).start()
-    try:
-        yield server
-        assert server.violations == []
-    finally:
-        server.stop()
+    yield from checked_api()
 
 
 @pytest.fixture(scope="module")

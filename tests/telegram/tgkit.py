@@ -13,11 +13,12 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from botapi import BotMessage, Button, FakeBotApi, FakeUser
+from botapi.fixtures import require_spec
 
 from bot.flows import Checklist, Flow, FlowSet, Info, Outcome, Question, load_flows
 
@@ -36,6 +37,7 @@ __all__ = [
     "Step",
     "act",
     "bot_command",
+    "checked_api",
     "keyboard",
     "labels",
     "paths_to_outcomes",
@@ -126,6 +128,16 @@ class BotProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
+
+
+def checked_api() -> Iterator[FakeBotApi]:
+    """A fake Bot API that, once its users are done, must have seen no violation (for fixtures)."""
+    server = FakeBotApi(spec_path=require_spec()).start()
+    try:
+        yield server
+        assert server.violations == []
+    finally:
+        server.stop()
 
 
 def stop_leftovers(keep: int) -> None:
