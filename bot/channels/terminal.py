@@ -130,7 +130,7 @@ def run_human(engine: Engine, session: Session, flow_id: str | None, lines: Iter
         if word in HELP_WORDS:
             show(engine.ui("help") + "\n\n" + format_turn(engine.current(session), engine.ui))
             continue
-        other = next((code for code in engine.languages if code != engine.language), None)
+        other = engine.other_language
         if word in LANGUAGE_WORDS and other is not None:  # issue 15: the same step, other language
             engine, session.language = engine.for_language(other), other
             show("\n" + format_turn(engine.current(session), engine.ui))

@@ -1,6 +1,14 @@
 """Sessions on transitions machines; nothing about channels."""
 
-from bot.engine.engine import BACK, COMMANDS, EMERGENCY, EMERGENCY_PHRASES, WELSH_COMMANDS, Engine
+from bot.engine.engine import (
+    BACK,
+    COMMANDS,
+    EMERGENCY,
+    EMERGENCY_PHRASES,
+    WELSH_COMMANDS,
+    WELSH_EMERGENCY_PHRASES,
+    Engine,
+)
 from bot.engine.events import EVENT_KINDS, FlowEvent, Listener
 from bot.engine.machine import compile_machine, machine_config
 from bot.engine.session import MENU, Session, new_run_id
@@ -14,6 +22,7 @@ __all__ = [
     "EVENT_KINDS",
     "MENU",
     "WELSH_COMMANDS",
+    "WELSH_EMERGENCY_PHRASES",
     "Engine",
     "FlowEvent",
     "Listener",

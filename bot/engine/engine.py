@@ -13,17 +13,21 @@ from bot.engine.glossary import StepTerms
 from bot.engine.machine import compile_machine
 from bot.engine.session import MENU, Session, new_run_id
 from bot.engine.turn import Turn, TurnOption, TurnSignpost, TurnTerm
+from bot.flows.i18n import other_language
 from bot.flows.loader import Catalogue
 from bot.flows.model import Flow, FlowSet, State
 from bot.flows.text import expand
 
-__all__ = ["BACK", "COMMANDS", "EMERGENCY", "EMERGENCY_PHRASES", "WELSH_COMMANDS", "Engine"]
+__all__ = ["BACK", "COMMANDS", "EMERGENCY", "EMERGENCY_PHRASES", "WELSH_COMMANDS", "WELSH_EMERGENCY_PHRASES",
+           "Engine"]
 
 log = logging.getLogger(__name__)
 
 BACK, RESTART, MENU_COMMAND, EMERGENCY = "back", "restart", "menu", "emergency"
 COMMANDS = (BACK, RESTART, MENU_COMMAND, EMERGENCY)
-EMERGENCY_PHRASES = frozenset({"emergency", "999", "help me", "argyfwng", "helpwch fi", "help fi"})
+WELSH_EMERGENCY_PHRASES = frozenset({"argyfwng", "helpwch fi", "help fi"})
+"""The Welsh among the emergency phrases (a channel may answer them in Welsh)."""
+EMERGENCY_PHRASES = frozenset({"emergency", "999", "help me"}) | WELSH_EMERGENCY_PHRASES
 """Typed words that show the emergency step before anything else, in English and Welsh."""
 WELSH_COMMANDS = {"nôl": BACK, "yn ôl": BACK, "ailddechrau": RESTART, "dechrau eto": RESTART,
                   "dewislen": MENU_COMMAND}
@@ -79,6 +83,11 @@ class Engine:
         """The engine that shows the same flows, with the same machines, in language ``code``
         (the English one for a language the flows are not in)."""
         return self._siblings.get(code or "", self._siblings[next(iter(self._siblings))])
+
+    @property
+    def other_language(self) -> str | None:
+        """The language this engine's steps link to (None when the flows are in one language)."""
+        return other_language(self.languages, self.language)
 
     def for_session(self, session: Session) -> Engine:
         """The engine in the session's language."""

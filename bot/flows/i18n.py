@@ -13,6 +13,7 @@ fields are user-visible texts: the validator and the translators' PO tools both 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Literal
@@ -32,7 +33,9 @@ __all__ = [
     "Path",
     "Translation",
     "is_language_map",
+    "language_folder",
     "localise",
+    "other_language",
     "own_texts",
     "read_languages",
     "translatable",
@@ -65,6 +68,18 @@ def own_texts(package: str, name: str = "texts.yaml") -> dict[str, dict[str, str
         for code in by_language:
             by_language[code][key] = str(value.get(code) or value[BASE] if isinstance(value, dict) else value)
     return by_language
+
+
+def other_language(languages: Iterable[str], code: str) -> str | None:
+    """The language a page or step in ``code`` links to (the first of ``languages`` that is not
+    ``code``); None when there is only one."""
+    return next((other for other in languages if other != code), None)
+
+
+def language_folder(code: str) -> str:
+    """Where a language's pages go in a written site (offline pack, handbook): English at the
+    root, Welsh in ``cy/``."""
+    return "" if code == BASE else f"{code}/"
 
 
 def translatable(kind: FileKind, path: Path) -> bool:

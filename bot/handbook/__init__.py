@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.diagrams import graphviz_available
 from bot.figures import FigureError, load_figures
-from bot.flows.i18n import BASE
+from bot.flows.i18n import BASE, language_folder, other_language
 from bot.flows.loader import Catalogue
 from bot.flows.model import FlowSet
 from bot.handbook.demos import DemoPath, DemoStep, demo_paths, load_demo_stories
@@ -51,17 +51,12 @@ class Handbook:
     broken_demos: list[DemoPath] = field(default_factory=list)
 
 
-def _folder(code: str) -> str:
-    """Where a language's pages go: English at the top, Welsh in ``cy/``."""
-    return "" if code == BASE else f"{code}/"
-
-
 def _switch(flowset: FlowSet, other: str | None, name: str) -> Switch | None:
     """The link from page ``name`` in ``flowset``'s language to the same page in ``other``."""
     if other is None:
         return None
-    up = "../" * _folder(flowset.language).count("/")
-    return up + _folder(other) + name, other, flowset.ui.get("language_label", other)
+    up = "../" * language_folder(flowset.language).count("/")
+    return up + language_folder(other) + name, other, flowset.ui.get("language_label", other)
 
 
 def _write(result: Handbook, folder: Path, name: str, html: str) -> None:
@@ -99,12 +94,12 @@ def write_handbook(flows: FlowSet | Catalogue, folder: Path | str, *, stories: I
         figures, result.figures_problem = [], str(exc)
     result.figures = len(figures)
     for code, language_set in sets.items():
-        other = next((c for c in sets if c != code), None)
+        other = other_language(sets, code)
         switch = functools.partial(_switch, language_set, other)
-        write = functools.partial(_write, result, out / _folder(code))
+        write = functools.partial(_write, result, out / language_folder(code))
         generated = say(code, "made_with", command="<code>referral-bot handbook</code>", date=day.isoformat())
         # the figures are the English presentation's: one English page, linked from every language
-        figures_href = "../" * _folder(code).count("/") + FIGURES_FILE if figures else None
+        figures_href = "../" * language_folder(code).count("/") + FIGURES_FILE if figures else None
         write("index.html", render_index(language_set, today=day, generated=generated, figures=figures_href,
                                          switch=switch("index.html")))
         for flow in language_set.flows.values():

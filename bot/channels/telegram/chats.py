@@ -35,7 +35,7 @@ from bot.channels.telegram.send import edit_quietly, send, unkey_quietly
 from bot.channels.telegram.stored import ChatRecord
 from bot.engine import Engine, FlowEvent, Session, Turn
 from bot.engine.store import SessionStore
-from bot.flows.i18n import BASE
+from bot.flows.i18n import BASE, other_language
 from bot.stats import Recorder
 
 __all__ = ["CHANNEL", "Chat", "Services", "open_chat", "preselected", "split_text", "update_kind"]
@@ -89,7 +89,7 @@ class Services:
 
     def other_language(self, language: str) -> str | None:
         """The language a step in ``language`` links to (issue 15); None when there is only one."""
-        return next((code for code in self.engine.languages if code != language), None)
+        return other_language(self.engine.languages, language)
 
     def sweep(self) -> None:
         """Expire inactive sessions (the JobQueue calls this every ``SWEEP_EVERY`` seconds)."""
@@ -167,8 +167,7 @@ class Chat:
     @property
     def language(self) -> str:
         """The chat's language: the session's, if the flows are offered in it (issue 15)."""
-        language = self.session.language
-        return language if language in self.services.engine.languages else BASE
+        return self.engine.language
 
     @property
     def engine(self) -> Engine:

@@ -23,7 +23,7 @@ from telegram.error import TelegramError
 from bot.channels.telegram.chats import Chat
 from bot.channels.telegram.limits import MAX_LABEL
 from bot.channels.telegram.render import NAV_EMERGENCY, Callback, Rendered, fit, language_callback
-from bot.engine import EMERGENCY_PHRASES, MENU, Engine
+from bot.engine import EMERGENCY_PHRASES, MENU, WELSH_EMERGENCY_PHRASES, Engine
 from bot.flows.i18n import BASE, LANGUAGES
 
 __all__ = ["EMERGENCY_TEXT", "WELSH_EMERGENCY", "accepts", "ask_language", "command_menus", "emergency_language",
@@ -31,7 +31,7 @@ __all__ = ["EMERGENCY_TEXT", "WELSH_EMERGENCY", "accepts", "ask_language", "comm
 
 log = logging.getLogger(__name__)
 
-WELSH_EMERGENCY = frozenset({"argyfwng", "helpwch fi", "help fi"}) & EMERGENCY_PHRASES
+WELSH_EMERGENCY = WELSH_EMERGENCY_PHRASES
 """The emergency phrases that are Welsh: typed, they switch the chat to Welsh."""
 EMERGENCY_TEXT = re.compile(
     r"^\W*(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(EMERGENCY_PHRASES)) + r")\W*$",

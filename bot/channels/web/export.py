@@ -25,7 +25,7 @@ from bot.channels.web.views import Choice, force_name, paragraphs, step_view, te
 from bot.engine import Engine, Session, Turn
 from bot.engine.machine import CONTINUE
 from bot.flows import Checklist, ChecklistRule, Flow, Info, Question
-from bot.flows.i18n import BASE
+from bot.flows.i18n import language_folder
 
 __all__ = ["ExportResult", "export_site", "language_folder", "state_file"]
 
@@ -36,11 +36,6 @@ DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather"
 def state_file(flow_id: str, state_id: str) -> str:
     """A step's page, relative to the pack's root."""
     return f"{flow_id}/{state_id}.html"
-
-
-def language_folder(language: str) -> str:
-    """Where a language's pages are, relative to the pack's root: English at the root, Welsh in ``cy/``."""
-    return "" if language == BASE else f"{language}/"
 
 
 @dataclass(slots=True)
@@ -145,7 +140,7 @@ class _Pack:
         emergency = next((flowset.signposts[s] for s in flowset.emergency_signposts if flowset.signposts[s].phone),
                          None)
         self.phone = emergency.phone if emergency is not None and emergency.phone else "999"
-        self.other = next((code for code in engine.languages if code != self.language), None)
+        self.other = engine.other_language
 
     def links(self, depth: int) -> _OfflineLinks:
         """Addresses from a page ``depth`` folders below this language's index."""

@@ -22,6 +22,7 @@ from bot.channels.web.security import BodyTooLarge, Csrf, read_form
 from bot.channels.web.sessions import CHANNEL, WebSessions, new_token, valid_token
 from bot.channels.web.views import first_sentence, force_name, step_view, tel_href
 from bot.engine import Engine, Session, Turn
+from bot.flows.i18n import other_language
 from bot.flows.model import ROLES, Flow
 
 __all__ = ["COOKIE", "DEFAULT_EXIT_URL", "PAGE_CACHE", "TRAIN", "Links", "Pages", "Visit", "first", "safe_next",
@@ -148,7 +149,7 @@ class Pages:
 
     def _switch(self, language: str, here: str) -> dict[str, str] | None:
         """The link to the same page in the other language (none when the flows are in one)."""
-        other = next((code for code in self.engine.languages if code != language), None)
+        other = other_language(self.engine.languages, language)
         if other is None:
             return None
         return {"href": f"/language/{other}?next={quote(here, safe='/')}", "lang": other,

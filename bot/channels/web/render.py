@@ -11,14 +11,13 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from bot.flows.i18n import own_texts
+from bot.flows.i18n import BASE, own_texts
 
 __all__ = ["ASSET_PREFIX", "TEXT", "all_texts", "asset_names", "asset_path", "environment", "in_language", "render",
            "static_dir", "texts"]
 
 ASSET_PREFIX = "/assets/"
 TEXTS_FILE = "texts.yaml"
-BASE = "en"
 
 
 @cache
