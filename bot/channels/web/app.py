@@ -278,9 +278,7 @@ class WebChannel(Pages):
         guides = [f"{f.title}: {words['version'].lower()} {f.version}, {words['reviewed']} "
                   f"{f.reviewed_on.isoformat()}, {words['review_due']} {f.review_due.isoformat()}."
                   for f in engine.flowset.flows.values() if f.status == "published"]
-        flows = engine.flowset.flows.values()
-        notes = [self.unreviewed(visit.language), *(self.unreviewed(visit.language, f) for f in flows)]
-        unreviewed = next((note for note in notes if note), None)
+        unreviewed = self.unreviewed(visit.language, *engine.flowset.flows.values())
         return self._page(request, visit, "message.html", title=f"{words['about']} - {words['service']}",
                           heading=words["about"], paragraphs=paragraphs(engine.ui("about")), items=guides,
                           unreviewed=unreviewed)

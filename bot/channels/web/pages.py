@@ -219,11 +219,11 @@ class Pages:
         engine = self.engine.for_language(session.language if session is not None else language)
         return next((f for f in engine.visible_flows(probe) if f.id == flow_id), None)
 
-    def unreviewed(self, language: str, flow: Flow | None = None) -> str | None:
+    def unreviewed(self, language: str, *flows: Flow) -> str | None:
         """The "not yet reviewed by a fluent speaker" notice for pages in ``language``, when its
-        interface texts or ``flow`` are translated but not reviewed (issue 15); else None."""
+        interface texts or one of ``flows`` are translated but not reviewed (issue 15); else None."""
         engine = self.engine.for_language(language)
-        if engine.language == "en" or not unreviewed(engine, [flow] if flow is not None else []):
+        if engine.language == "en" or not unreviewed(engine, flows):
             return None
         return engine.ui("translation_unreviewed")
 
